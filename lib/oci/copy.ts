@@ -5,12 +5,12 @@
 // platform, which necessarily gets new bytes.
 import { listInFallbackIndex } from "./copy-fallback.ts";
 import { createLimiter, type Limiter } from "./copy-limit.ts";
-import { formatPlatform, type PlatformSelector, selectByPlatforms } from "./copy-platform.ts";
 import type { Descriptor } from "./descriptor.ts";
 import { digestOf, parseDigest } from "./digest.ts";
 import { referrerDescriptor } from "./layout-referrers.ts";
 import { type ManifestNode, parseManifestNode } from "./manifest-graph.ts";
 import { isIndexMediaType } from "./media-types.ts";
+import { formatPlatform, matchPlatform, type PlatformSpec } from "./platform.ts";
 import type { FetchedManifest, Target } from "./target.ts";
 
 /** cosign's digest tags (`sha256-<hex>.sig` and its attestation and SBOM siblings). */
@@ -35,7 +35,7 @@ export interface CopyOptions {
   /** Also copy referrers (recursively) and cosign `sha256-<hex>.{sig,att,sbom}` tags. */
   readonly referrers?: boolean;
   /** Keep only these platforms of an index (absent or empty: all of them). */
-  readonly platforms?: readonly PlatformSelector[];
+  readonly platforms?: readonly PlatformSpec[];
   /** Tag for the copied image at the destination (none: stored by digest only). */
   readonly tag?: string;
   /** A repository on the destination's registry that may already hold the blobs (cross-repository mount). */
@@ -112,7 +112,9 @@ class CopyWalk {
       await this.#copyManifest(root.descriptor, "image", this.#options.tag, root.bytes);
       return root.descriptor;
     }
-    const kept = selectByPlatforms(node.children, selectors);
+    const kept = node.children.filter((child) =>
+      selectors.some((wanted) => matchPlatform(child.platform, wanted)),
+    );
     if (kept.length === 0) {
       throw new CopyError(
         `${this.#source.name}: no manifest in index ${root.descriptor.digest} matches ${selectors.map(formatPlatform).join(", ")}`,
