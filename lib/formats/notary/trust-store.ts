@@ -1,0 +1,50 @@
+// A Notary trust store of type `ca`/`signingAuthority` reduced to what verification needs: the trusted
+// certificates. A signature is trusted when any certificate of its validated chain is byte-for-byte
+// one of them (notation-core-go signature.VerifyAuthenticity).
+import { bytesEqual, fromUtf8 } from "../encoding.ts";
+import { pemBlocks } from "../pem.ts";
+import { CertificateError, type NotaryCertificate, parseCertificate } from "./certificate.ts";
+
+/** DER bytes, or PEM (text or bytes) holding one or more CERTIFICATE blocks. */
+export type TrustAnchorInput = Uint8Array | string;
+
+export class TrustStoreError extends Error {
+  override readonly name = "TrustStoreError";
+}
+
+export interface NotaryTrustStore {
+  readonly anchors: readonly NotaryCertificate[];
+}
+
+export function createTrustStore(inputs: readonly TrustAnchorInput[]): NotaryTrustStore {
+  const anchors: NotaryCertificate[] = [];
+  for (const [index, input] of inputs.entries()) {
+    for (const der of anchorDers(input, index)) {
+      try {
+        anchors.push(parseCertificate(der));
+      } catch (error) {
+        if (error instanceof CertificateError) {
+          throw new TrustStoreError(`trust anchor #${index} is not a certificate`, { cause: error });
+        }
+        throw error;
+      }
+    }
+  }
+  return { anchors };
+}
+
+function anchorDers(input: TrustAnchorInput, index: number): Uint8Array[] {
+  const text = typeof input === "string" ? input : input[0] === 0x2d ? fromUtf8(input) : undefined;
+  if (text === undefined) return [input as Uint8Array];
+  const blocks = pemBlocks(text, "CERTIFICATE");
+  if (blocks.length === 0) throw new TrustStoreError(`trust anchor #${index} has no PEM CERTIFICATE block`);
+  return blocks;
+}
+
+/** The first certificate of the chain that the store trusts. */
+export function findTrustAnchor(
+  store: NotaryTrustStore,
+  chain: readonly NotaryCertificate[],
+): NotaryCertificate | undefined {
+  return chain.find((certificate) => store.anchors.some((anchor) => bytesEqual(anchor.der, certificate.der)));
+}
