@@ -3,9 +3,10 @@
 // tag-schema fallback index (distribution-spec spec.md, "Pushing Manifests with Subject"). One update
 // per subject, after all of its referrers, so a copy of n signatures costs one GET and one PUT.
 import type { Descriptor } from "./descriptor.ts";
-import { fallbackTag, isFallbackIndex, mergeFallbackIndex } from "./layout-referrers.ts";
-import { parseManifestNode } from "./manifest-graph.ts";
+import { isFallbackIndex, mergeFallbackIndex } from "./layout-referrers.ts";
+import { children, parseManifest } from "./manifest-schema.ts";
 import { MediaType } from "./media-types.ts";
+import { referrersTag } from "./referrers.ts";
 import type { FetchedManifest, Target } from "./target.ts";
 
 export interface FallbackUpdate {
@@ -21,11 +22,11 @@ export async function listInFallbackIndex(
   subject: Descriptor,
   referrers: readonly Descriptor[],
 ): Promise<FallbackUpdate> {
-  const tag = fallbackTag(subject.digest);
+  const tag = referrersTag(subject.digest);
   const current = await fetchIfPresent(target, tag);
   if (current && !isFallbackIndex(current.descriptor)) return { tag, conflict: current.descriptor };
   const existing = current
-    ? { manifests: parseManifestNode(current.bytes, current.descriptor.mediaType).children }
+    ? { manifests: children(parseManifest(current.bytes, current.descriptor.mediaType)) }
     : undefined;
   const merged = mergeFallbackIndex(existing, referrers);
   if (!merged) return { tag };

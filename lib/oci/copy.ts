@@ -5,12 +5,12 @@
 // platform, which necessarily gets new bytes.
 import { listInFallbackIndex } from "./copy-fallback.ts";
 import { createLimiter, type Limiter } from "./copy-limit.ts";
-import type { Descriptor } from "./descriptor.ts";
+import type { Descriptor, Manifest } from "./descriptor.ts";
 import { digestOf, parseDigest } from "./digest.ts";
-import { referrerDescriptor } from "./layout-referrers.ts";
-import { type ManifestNode, parseManifestNode } from "./manifest-graph.ts";
+import { children, isImageIndex, parseManifest } from "./manifest-schema.ts";
 import { isIndexMediaType } from "./media-types.ts";
 import { formatPlatform, matchPlatform, type PlatformSpec } from "./platform.ts";
+import { referrerDescriptor } from "./referrers.ts";
 import type { FetchedManifest, Target } from "./target.ts";
 
 /** cosign's digest tags (`sha256-<hex>.sig` and its attestation and SBOM siblings). */
@@ -82,7 +82,7 @@ interface ManifestOutcome {
   readonly present: boolean;
   /** The destination answered the PUT with `OCI-Subject` (or is a layout, which indexes by itself). */
   readonly subjectIndexed: boolean;
-  readonly node?: ManifestNode;
+  readonly node?: Manifest;
 }
 
 class CopyWalk {
@@ -106,13 +106,13 @@ class CopyWalk {
   }
 
   async copyRoot(root: FetchedManifest): Promise<Descriptor> {
-    const node = parseManifestNode(root.bytes, root.descriptor.mediaType);
+    const node = parseManifest(root.bytes, root.descriptor.mediaType);
     const selectors = this.#options.platforms ?? [];
-    if (!node.isIndex || selectors.length === 0) {
+    if (!isImageIndex(node) || selectors.length === 0) {
       await this.#copyManifest(root.descriptor, "image", this.#options.tag, root.bytes);
       return root.descriptor;
     }
-    const kept = node.children.filter((child) =>
+    const kept = node.manifests.filter((child) =>
       selectors.some((wanted) => matchPlatform(child.platform, wanted)),
     );
     if (kept.length === 0) {
@@ -120,7 +120,7 @@ class CopyWalk {
         `${this.#source.name}: no manifest in index ${root.descriptor.digest} matches ${selectors.map(formatPlatform).join(", ")}`,
       );
     }
-    if (kept.length === node.children.length) {
+    if (kept.length === node.manifests.length) {
       await this.#copyManifest(root.descriptor, "image", this.#options.tag, root.bytes);
       return root.descriptor;
     }
@@ -167,11 +167,11 @@ class CopyWalk {
     const bytes = needBytes
       ? (known ?? (await this.#limit(() => this.#source.fetchManifest(descriptor.digest))).bytes)
       : undefined;
-    const node = bytes ? parseManifestNode(bytes, descriptor.mediaType) : undefined;
-    if (node?.isIndex) {
-      await Promise.all(node.children.map((child) => this.#copyManifest(child, role)));
+    const node = bytes ? parseManifest(bytes, descriptor.mediaType) : undefined;
+    if (node && isImageIndex(node)) {
+      await Promise.all(node.manifests.map((child) => this.#copyManifest(child, role)));
     } else if (node && !present) {
-      await Promise.all(node.children.map((child) => this.#copyBlob(child, role)));
+      await Promise.all(children(node).map((child) => this.#copyBlob(child, role)));
     }
     let subjectIndexed = false;
     if (bytes && (!present || tag !== undefined)) {
@@ -184,7 +184,7 @@ class CopyWalk {
     this.#counts.manifests++;
     if (skipped) this.#counts.skipped++;
     this.#report({
-      kind: node?.isIndex || isIndex ? "index" : "manifest",
+      kind: (node && isImageIndex(node)) || isIndex ? "index" : "manifest",
       descriptor,
       bytes: present ? 0 : descriptor.size,
       skipped,

@@ -3,34 +3,16 @@
 // another tool wrote.
 import { z } from "zod";
 import type { Descriptor } from "./descriptor.ts";
+import { DescriptorSchema } from "./manifest-schema.ts";
 import { MediaType } from "./media-types.ts";
 
 /** image-spec annotations.md: the tag of a manifest listed in a layout's index.json. */
 export const RefNameAnnotation = "org.opencontainers.image.ref.name";
 
-const platformSchema = z.looseObject({
-  architecture: z.string(),
-  os: z.string(),
-  "os.version": z.string().optional(),
-  "os.features": z.array(z.string()).optional(),
-  variant: z.string().optional(),
-});
-
-export const descriptorSchema = z.looseObject({
-  mediaType: z.string().min(1),
-  digest: z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/),
-  size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  data: z.string().optional(),
-  platform: platformSchema.optional(),
-  artifactType: z.string().optional(),
-});
-
 const layoutIndexSchema = z.looseObject({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
-  manifests: z.array(descriptorSchema),
+  manifests: z.array(DescriptorSchema),
   annotations: z.record(z.string(), z.string()).optional(),
 });
 

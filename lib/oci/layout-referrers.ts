@@ -4,30 +4,7 @@
 // The notation e2e layouts show both can disagree (a later signature absent from the fallback index),
 // so discovery takes the union; writers keep both up to date.
 import type { Descriptor } from "./descriptor.ts";
-import { parseDigest } from "./digest.ts";
-import type { ManifestNode } from "./manifest-graph.ts";
 import { isIndexMediaType, MediaType } from "./media-types.ts";
-
-/** distribution-spec "Referrers Tag Schema": `<alg>-<ref>`, alg truncated to 32, ref to 64 characters. */
-export function fallbackTag(subjectDigest: string): string {
-  const { algorithm, encoded } = parseDigest(subjectDigest);
-  return `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
-}
-
-/**
- * The descriptor a referrers listing carries for a manifest (spec.md, "Listing Referrers"): its
- * `artifactType`, else its config media type, and all of its annotations.
- */
-export function referrerDescriptor(stored: Descriptor, node: ManifestNode): Descriptor {
-  const artifactType = node.artifactType ?? node.configMediaType;
-  return {
-    mediaType: stored.mediaType,
-    digest: stored.digest,
-    size: stored.size,
-    ...(artifactType ? { artifactType } : {}),
-    ...(node.annotations ? { annotations: node.annotations } : {}),
-  };
-}
 
 /** Adds `referrers` not yet listed to a fallback index (or a new one); `undefined` when nothing changes. */
 export function mergeFallbackIndex(

@@ -1,6 +1,6 @@
 // An OCI image layout directory as a Target (image-spec image-layout.md): `oci-layout`, `index.json`
 // listing tagged and root manifests, and content-addressed `blobs/<alg>/<hex>`.
-import type { Descriptor } from "./descriptor.ts";
+import type { Descriptor, Manifest } from "./descriptor.ts";
 import { digestOf, isDigest, parseDigest } from "./digest.ts";
 import { ManifestTooLargeError } from "./errors.ts";
 import { verifiedStream, verifyBytes } from "./layout-blob.ts";
@@ -19,15 +19,14 @@ import {
   withUntagged,
 } from "./layout-index.ts";
 import {
-  fallbackTag,
   filterByArtifactType,
   isFallbackIndex,
   mergeFallbackIndex,
-  referrerDescriptor,
   unionReferrers,
 } from "./layout-referrers.ts";
-import { type ManifestNode, parseManifestNode } from "./manifest-graph.ts";
+import { children, isImageIndex, parseManifest } from "./manifest-schema.ts";
 import { ManifestAccept, MediaType } from "./media-types.ts";
+import { referrerDescriptor, referrersTag } from "./referrers.ts";
 import type { FetchedManifest, PushedManifest, Target } from "./target.ts";
 
 /** The same cap the registry client applies: a manifest is small, a multi-megabyte one is hostile. */
@@ -83,16 +82,22 @@ export class OciLayout implements Target {
     if (entry) return bare(entry);
     // Children of an index and cosign signatures live in blobs/ without an index.json entry.
     const bytes = await this.#readManifestBlob({ mediaType: "", digest: reference, size: -1 });
-    const node = parseManifestNode(bytes);
-    return { mediaType: node.mediaType, digest: reference, size: bytes.byteLength };
+    const manifest = parseManifest(bytes, undefined, `${this.name}@${reference}`);
+    const mediaType =
+      manifest.mediaType ?? (isImageIndex(manifest) ? MediaType.OciIndex : MediaType.OciManifest);
+    return { mediaType, digest: reference, size: bytes.byteLength };
   }
 
   async fetchManifest(reference: string): Promise<FetchedManifest> {
     const descriptor = await this.resolve(reference);
     const bytes = await this.#readManifestBlob(descriptor);
-    const node = parseManifestNode(bytes, descriptor.mediaType);
+    const manifest = parseManifest(bytes, descriptor.mediaType, `${this.name}@${descriptor.digest}`);
     return {
-      descriptor: { mediaType: node.mediaType, digest: descriptor.digest, size: bytes.byteLength },
+      descriptor: {
+        mediaType: manifest.mediaType ?? descriptor.mediaType,
+        digest: descriptor.digest,
+        size: bytes.byteLength,
+      },
       bytes,
     };
   }
@@ -104,15 +109,15 @@ export class OciLayout implements Target {
     if (bytes.byteLength > LAYOUT_MANIFEST_LIMIT) {
       throw new ManifestTooLargeError(this.name, LAYOUT_MANIFEST_LIMIT, bytes.byteLength);
     }
-    const node = parseManifestNode(bytes, mediaType);
+    const node = parseManifest(bytes, mediaType);
     const descriptor: Descriptor = { mediaType, digest: await digestOf(bytes), size: bytes.byteLength };
     await this.#writeBlob(descriptor, bytes);
     await this.#updateIndex(async (index) => {
       let next = tag === undefined ? withUntagged(index, descriptor) : withTag(index, descriptor, tag);
-      if (node.isIndex) {
+      if (isImageIndex(node)) {
         next = withoutReachedUntagged(
           next,
-          node.children.map((child) => child.digest),
+          node.manifests.map((child) => child.digest),
         );
       }
       if (node.subject)
@@ -172,10 +177,10 @@ export class OciLayout implements Target {
   }
 
   async #fallbackReferrers(index: LayoutIndex, subjectDigest: string): Promise<Descriptor[]> {
-    const entry = findTagged(index, fallbackTag(subjectDigest));
+    const entry = findTagged(index, referrersTag(subjectDigest));
     if (!entry || !isFallbackIndex(entry) || !(await this.hasBlob(entry.digest))) return [];
     const node = await this.#readNode(entry);
-    return node?.isIndex ? [...node.children] : [];
+    return node && isImageIndex(node) ? [...node.manifests] : [];
   }
 
   async #withFallbackEntry(
@@ -183,13 +188,13 @@ export class OciLayout implements Target {
     subject: Descriptor,
     referrer: Descriptor,
   ): Promise<LayoutIndex> {
-    const tag = fallbackTag(subject.digest);
+    const tag = referrersTag(subject.digest);
     const current = findTagged(index, tag);
     // Another tool's image under a digest-shaped tag is not ours to overwrite; the untagged
     // index.json entry still makes the referrer discoverable.
     if (current && !isFallbackIndex(current)) return index;
     const existing = current ? await this.#readNode(current) : undefined;
-    const merged = mergeFallbackIndex(existing ? { manifests: existing.children } : undefined, [referrer]);
+    const merged = mergeFallbackIndex(existing ? { manifests: children(existing) } : undefined, [referrer]);
     if (!merged) return index;
     const descriptor: Descriptor = {
       mediaType: MediaType.OciIndex,
@@ -200,9 +205,13 @@ export class OciLayout implements Target {
     return withTag(index, descriptor, tag);
   }
 
-  async #readNode(entry: Descriptor): Promise<ManifestNode | undefined> {
+  async #readNode(entry: Descriptor): Promise<Manifest | undefined> {
     if (entry.size > LAYOUT_MANIFEST_LIMIT) return undefined;
-    return parseManifestNode(await this.#readManifestBlob(entry), entry.mediaType);
+    return parseManifest(
+      await this.#readManifestBlob(entry),
+      entry.mediaType,
+      `${this.name}@${entry.digest}`,
+    );
   }
 
   /** Reads and verifies manifest bytes; a size of -1 means "not known yet" (resolving a bare digest). */
