@@ -1,0 +1,70 @@
+// Digests as the image-spec defines them (descriptor.md#digests): `algorithm ":" encoded`.
+// Only the registered algorithms are accepted, with their exact encodings, so a digest that passes
+// here can be used in a URL path and compared byte for byte.
+
+const ENCODED_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
+const HASH_NAME: Readonly<Record<string, string>> = { sha256: "SHA-256", sha512: "SHA-512" };
+
+export class InvalidDigestError extends Error {
+  override readonly name = "InvalidDigestError";
+  readonly digest: string;
+  constructor(digest: string, reason: string, options?: ErrorOptions) {
+    super(`invalid digest ${JSON.stringify(truncate(digest))}: ${reason}`, options);
+    this.digest = digest;
+  }
+}
+
+export interface ParsedDigest {
+  readonly algorithm: string;
+  readonly encoded: string;
+}
+
+/** Splits and validates a digest; throws InvalidDigestError naming what is wrong. */
+export function parseDigest(digest: string): ParsedDigest {
+  const colon = digest.indexOf(":");
+  if (colon <= 0) throw new InvalidDigestError(digest, "expected <algorithm>:<hex>");
+  const algorithm = digest.slice(0, colon);
+  const encoded = digest.slice(colon + 1);
+  const length = ENCODED_LENGTH[algorithm];
+  if (length === undefined) {
+    throw new InvalidDigestError(digest, `unsupported algorithm ${JSON.stringify(truncate(algorithm))}`);
+  }
+  if (encoded.length !== length) {
+    throw new InvalidDigestError(
+      digest,
+      `${algorithm} needs ${length} hex characters, got ${encoded.length}`,
+    );
+  }
+  // image-spec: registered algorithms use lowercase hex only ([a-f0-9]).
+  if (!/^[a-f0-9]+$/.test(encoded)) {
+    throw new InvalidDigestError(digest, `${algorithm} must be lowercase hexadecimal`);
+  }
+  return { algorithm, encoded };
+}
+
+export function isDigest(value: string): boolean {
+  try {
+    parseDigest(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `algorithm:hex` of `bytes`, hashed with the algorithm of `like` (default sha256). */
+export async function digestOf(bytes: Uint8Array, algorithm = "sha256"): Promise<string> {
+  const hashName = HASH_NAME[algorithm];
+  if (hashName === undefined) throw new InvalidDigestError(`${algorithm}:`, "unsupported algorithm");
+  const hash = await crypto.subtle.digest(hashName, bytes as Uint8Array<ArrayBuffer>);
+  return `${algorithm}:${toHex(new Uint8Array(hash))}`;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+function truncate(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
+}

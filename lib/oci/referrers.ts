@@ -1,0 +1,214 @@
+// Referrers (distribution-spec 1.1 "Listing Referrers", "Unavailable Referrers API", "Referrers Tag
+// Schema"): the API where the registry has it, else an image index under the tag `<alg>-<hex>`, which
+// clients keep up to date themselves, serialised per subject through a SubjectLock and, where the
+// registry honours it, guarded by `If-Match` on the index's ETag.
+import type { Descriptor, ImageIndex, Manifest } from "./descriptor.ts";
+import { parseDigest } from "./digest.ts";
+import { RegistryError, RegistryProtocolError } from "./errors.ts";
+import { nextLink } from "./link.ts";
+import { ImageIndexSchema, isImageManifest, parseJson, parseManifest } from "./manifest-schema.ts";
+import { getManifest, putManifest } from "./manifests.ts";
+import { isIndexMediaType, MediaType } from "./media-types.ts";
+import type { RepositoryContext } from "./repository-context.ts";
+import { referrersUrl } from "./routes.ts";
+import type { SubjectLock } from "./subject-lock.ts";
+import type { RegistryRequest } from "./transport.ts";
+
+const MAX_PAGES = 1000;
+/** Conditional-write conflicts (412) tolerated before giving up. */
+const MAX_CONFLICTS = 5;
+
+/** "Referrers Tag Schema": algorithm truncated to 32, encoded to 64, invalid tag characters to `-`. */
+export function referrersTag(digest: string): string {
+  const colon = digest.indexOf(":");
+  const algorithm = digest.slice(0, colon).slice(0, 32);
+  const encoded = digest.slice(colon + 1).slice(0, 64);
+  return `${algorithm}-${encoded}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
+}
+
+/** The descriptor a referrers index lists for a manifest ("Pushing a manifest with a subject field", step 5). */
+export function referrerDescriptor(manifestDescriptor: Descriptor, manifest: Manifest): Descriptor {
+  const artifactType =
+    manifest.artifactType !== undefined && manifest.artifactType !== ""
+      ? manifest.artifactType
+      : isImageManifest(manifest)
+        ? manifest.config.mediaType
+        : undefined;
+  const annotations = manifest.annotations;
+  return {
+    mediaType: manifestDescriptor.mediaType,
+    digest: manifestDescriptor.digest,
+    size: manifestDescriptor.size,
+    ...(artifactType !== undefined && { artifactType }),
+    ...(annotations !== undefined &&
+      Object.keys(annotations).length > 0 && { annotations: { ...annotations } }),
+  };
+}
+
+/** The referrers API's answer, all pages, filtered; undefined when the registry has no API (404). */
+export async function referrersFromApi(
+  ctx: RepositoryContext,
+  subjectDigest: string,
+  artifactType?: string,
+): Promise<Descriptor[] | undefined> {
+  parseDigest(subjectDigest);
+  const found: Descriptor[] = [];
+  let url: string | undefined = referrersUrl(ctx, subjectDigest, artifactType);
+  for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
+    const request: RegistryRequest = {
+      operation: "referrers.get",
+      method: "GET",
+      url,
+      headers: { accept: MediaType.OciIndex },
+      scopes: ctx.pullScopes,
+    };
+    const response = await ctx.transport.requestBytes(request, ctx.limits.manifestBytes);
+    if (page === 0 && (response.status === 404 || response.status === 405)) {
+      // A missing repository is no evidence about the registry: only cache a 404 on the route itself.
+      const error = await ctx.transport.errorFrom(request, response);
+      if (!error.hasCode("NAME_UNKNOWN")) ctx.capabilities.referrersApi = false;
+      return undefined;
+    }
+    if (response.status !== 200) throw await ctx.transport.errorFrom(request, response);
+    ctx.capabilities.referrersApi = true;
+    const parsed = ImageIndexSchema.safeParse(parseJson(response.bytes, "referrers response"));
+    if (!parsed.success) throw new RegistryProtocolError(`referrers of ${subjectDigest}: not an image index`);
+    const applied = (response.headers.get("oci-filters-applied") ?? "").split(",").map((f) => f.trim());
+    // Filtering is optional for registries: apply it here unless the registry says it did.
+    const manifests = parsed.data.manifests as Descriptor[];
+    found.push(
+      ...(artifactType === undefined || applied.includes("artifactType")
+        ? manifests
+        : manifests.filter((m) => m.artifactType === artifactType)),
+    );
+    url = nextLink(response.headers.get("link"), url);
+  }
+  return found;
+}
+
+/** Whether the registry has the referrers API, asked once per registry and cached (a PUT header is no proof). */
+export async function referrersCapability(ctx: RepositoryContext, probeDigest: string): Promise<boolean> {
+  if (ctx.capabilities.referrersApi !== undefined) return ctx.capabilities.referrersApi;
+  return (await referrersFromApi(ctx, probeDigest)) !== undefined;
+}
+
+export interface FallbackIndex {
+  readonly index: ImageIndex;
+  readonly descriptor: Descriptor;
+  /** ETag of the stored index, for `If-Match`. */
+  readonly etag: string | undefined;
+}
+
+/** The tag-schema index of `subject`, undefined when the tag does not exist. */
+export async function readFallbackIndex(
+  ctx: RepositoryContext,
+  subjectDigest: string,
+): Promise<FallbackIndex | undefined> {
+  const tag = referrersTag(subjectDigest);
+  let fetched: Awaited<ReturnType<typeof getManifest>>;
+  try {
+    fetched = await getManifest(ctx, tag);
+  } catch (error) {
+    if (error instanceof RegistryError && error.status === 404) return undefined;
+    throw error;
+  }
+  const what = `referrers index ${ctx.repository}:${tag}`;
+  if (!isIndexMediaType(fetched.descriptor.mediaType)) {
+    throw new RegistryProtocolError(`${what} is a ${fetched.descriptor.mediaType}, not an image index`);
+  }
+  const index = parseManifest(fetched.bytes, fetched.descriptor.mediaType, what) as ImageIndex;
+  return { index, descriptor: fetched.descriptor, etag: fetched.etag };
+}
+
+/** Referrers through the API, or the tag schema when there is none (a broken tag index lists nothing). */
+export async function listReferrers(
+  ctx: RepositoryContext,
+  subject: Descriptor,
+  artifactType?: string,
+): Promise<Descriptor[]> {
+  if (ctx.capabilities.referrersApi !== false) {
+    const fromApi = await referrersFromApi(ctx, subject.digest, artifactType);
+    if (fromApi !== undefined) return fromApi;
+  }
+  let fallback: FallbackIndex | undefined;
+  try {
+    fallback = await readFallbackIndex(ctx, subject.digest);
+  } catch (error) {
+    // "…and the tag schema does not return a valid image index, the client SHOULD assume that no referrers exist."
+    if (error instanceof RegistryProtocolError) return [];
+    throw error;
+  }
+  const manifests = (fallback?.index.manifests ?? []) as Descriptor[];
+  return artifactType === undefined ? manifests : manifests.filter((m) => m.artifactType === artifactType);
+}
+
+export interface ReferrersIndexUpdate {
+  /** False when the index already said what was asked (no write). */
+  readonly changed: boolean;
+  /** The index now under the referrers tag (undefined if there is none). */
+  readonly index: Descriptor | undefined;
+  /** Conditional writes the registry refused (412) before this one went through. */
+  readonly conflicts: number;
+}
+
+type Edit = (manifests: readonly Descriptor[]) => Descriptor[] | undefined;
+
+/** Appends `manifest`'s descriptor to `subject`'s tag-schema index; a no-op when listed already. */
+export function addReferrer(
+  ctx: RepositoryContext,
+  lock: SubjectLock,
+  subject: Descriptor,
+  manifestDescriptor: Descriptor,
+  manifest: Manifest,
+): Promise<ReferrersIndexUpdate> {
+  const entry = referrerDescriptor(manifestDescriptor, manifest);
+  return updateFallbackIndex(ctx, lock, subject, (manifests) =>
+    manifests.some((m) => m.digest === entry.digest) ? undefined : [...manifests, entry],
+  );
+}
+
+/** Removes `digest` from `subject`'s tag-schema index (after deleting a referrer); a no-op when absent. */
+export function removeReferrer(
+  ctx: RepositoryContext,
+  lock: SubjectLock,
+  subject: Descriptor,
+  digest: string,
+): Promise<ReferrersIndexUpdate> {
+  return updateFallbackIndex(ctx, lock, subject, (manifests) =>
+    manifests.some((m) => m.digest === digest) ? manifests.filter((m) => m.digest !== digest) : undefined,
+  );
+}
+
+function updateFallbackIndex(
+  ctx: RepositoryContext,
+  lock: SubjectLock,
+  subject: Descriptor,
+  edit: Edit,
+): Promise<ReferrersIndexUpdate> {
+  parseDigest(subject.digest);
+  const key = `${ctx.registry}/${ctx.repository}@${subject.digest}`;
+  return lock.withLock(key, async () => {
+    for (let conflicts = 0; ; conflicts++) {
+      const current = await readFallbackIndex(ctx, subject.digest);
+      const edited = edit((current?.index.manifests ?? []) as Descriptor[]);
+      if (edited === undefined) return { changed: false, index: current?.descriptor, conflicts };
+      const index = {
+        ...(current?.index ?? {}),
+        schemaVersion: 2,
+        mediaType: MediaType.OciIndex,
+        manifests: edited,
+      };
+      const bytes = new TextEncoder().encode(JSON.stringify(index));
+      try {
+        const pushed = await putManifest(ctx, bytes, MediaType.OciIndex, referrersTag(subject.digest), {
+          ...(current?.etag !== undefined && { ifMatch: current.etag }),
+        });
+        return { changed: true, index: pushed.descriptor, conflicts };
+      } catch (error) {
+        // 412: someone else wrote the index since we read it (only where the registry honours If-Match).
+        if (!(error instanceof RegistryError && error.status === 412) || conflicts + 1 >= MAX_CONFLICTS)
+          throw error;
+      }
+    }
+  });
+}
