@@ -1,0 +1,128 @@
+// Builds a Notary Project signature: a JWS envelope (signature-envelope-jws.md) in flattened JSON
+// serialization, laid out as notation writes it, plus the annotations of its signature manifest.
+import type { Descriptor } from "../../oci/descriptor.ts";
+import type { SignatureAlgorithm, Signer } from "../../signing/signer.ts";
+import { Algorithms, isSignatureAlgorithm } from "../algorithms.ts";
+import { bytesEqual, toBase64, toBase64Url, utf8 } from "../encoding.ts";
+import { SignatureBuildError } from "../errors.ts";
+import { notaryAlgorithmFor } from "../public-key.ts";
+import { assertSubjectDescriptor } from "../subject.ts";
+import { CertificateError, parseCertificate } from "./certificate.ts";
+import {
+  DefaultSigningAgent,
+  formatNotaryTime,
+  NotaryHeader,
+  NotaryMediaType,
+  SigningSchemeX509,
+} from "./envelope.ts";
+import { ThumbprintAnnotation, thumbprintAnnotation } from "./thumbprint.ts";
+
+export interface BuildNotaryOptions {
+  readonly subject: Descriptor;
+  readonly signer: Signer;
+  /** DER certificates, leaf first; the leaf must hold the signer's public key. */
+  readonly certificateChain: readonly Uint8Array[];
+  /** Default now; truncated to whole seconds. */
+  readonly signingTime?: Date;
+  readonly expiry?: Date;
+  /** Default `Countersign/<version>`. */
+  readonly signingAgent?: string;
+}
+
+export interface NotarySignature {
+  readonly artifactType: typeof NotaryMediaType.Signature;
+  readonly layer: { readonly mediaType: typeof NotaryMediaType.JwsEnvelope; readonly bytes: Uint8Array };
+  readonly annotations: {
+    readonly [ThumbprintAnnotation]: string;
+    readonly "org.opencontainers.image.created": string;
+  };
+}
+
+export async function buildNotarySignature(options: BuildNotaryOptions): Promise<NotarySignature> {
+  const { subject, signer, certificateChain } = options;
+  assertSubjectDescriptor(subject);
+  const algorithm = await checkSigner(signer, certificateChain);
+  const signingTime = new Date(Math.floor((options.signingTime ?? new Date()).getTime() / 1000) * 1000);
+  const expiry = options.expiry && new Date(Math.floor(options.expiry.getTime() / 1000) * 1000);
+  if (expiry && expiry <= signingTime) throw new SignatureBuildError("expiry must be after the signing time");
+
+  // Keys in lexical order, as notation emits them (it marshals the header through a Go map).
+  const header: Record<string, unknown> = {
+    alg: algorithm,
+    crit: expiry ? [NotaryHeader.SigningScheme, NotaryHeader.Expiry] : [NotaryHeader.SigningScheme],
+    cty: NotaryMediaType.Payload,
+    ...(expiry ? { [NotaryHeader.Expiry]: formatNotaryTime(expiry) } : {}),
+    [NotaryHeader.SigningScheme]: SigningSchemeX509,
+    [NotaryHeader.SigningTime]: formatNotaryTime(signingTime),
+  };
+  const protectedHeader = toBase64Url(utf8(JSON.stringify(header)));
+  const payload = toBase64Url(utf8(JSON.stringify({ targetArtifact: targetArtifact(subject) })));
+  const signature = await signer.sign(utf8(`${protectedHeader}.${payload}`), "raw");
+  checkSignatureLength(algorithm, signature);
+
+  const envelope = {
+    payload,
+    protected: protectedHeader,
+    header: {
+      x5c: certificateChain.map((der) => toBase64(der)),
+      [NotaryHeader.SigningAgent]: options.signingAgent ?? DefaultSigningAgent,
+    },
+    signature: toBase64Url(signature),
+  };
+  return {
+    artifactType: NotaryMediaType.Signature,
+    layer: { mediaType: NotaryMediaType.JwsEnvelope, bytes: utf8(JSON.stringify(envelope)) },
+    annotations: {
+      [ThumbprintAnnotation]: await thumbprintAnnotation(certificateChain),
+      "org.opencontainers.image.created": formatNotaryTime(signingTime),
+    },
+  };
+}
+
+/** notation's `envelope.SanitizeTargetArtifact`: mediaType, digest, size and annotations only. */
+function targetArtifact(subject: Descriptor): Record<string, unknown> {
+  return {
+    ...(subject.annotations && Object.keys(subject.annotations).length > 0
+      ? { annotations: subject.annotations }
+      : {}),
+    digest: subject.digest,
+    mediaType: subject.mediaType,
+    size: subject.size,
+  };
+}
+
+async function checkSigner(signer: Signer, chain: readonly Uint8Array[]): Promise<SignatureAlgorithm> {
+  const algorithm = signer.algorithm;
+  if (!isSignatureAlgorithm(algorithm)) {
+    throw new SignatureBuildError(`algorithm ${algorithm} is not allowed by the Notary Project`);
+  }
+  if (chain.length === 0) throw new SignatureBuildError("a Notary signature needs a certificate chain");
+  let leaf: ReturnType<typeof parseCertificate>;
+  try {
+    leaf = parseCertificate(chain[0]!);
+  } catch (error) {
+    if (error instanceof CertificateError) {
+      throw new SignatureBuildError("the signing certificate is not DER X.509", { cause: error });
+    }
+    throw error;
+  }
+  const { spki } = await signer.publicKey();
+  if (!bytesEqual(leaf.publicKey.spki, spki)) {
+    throw new SignatureBuildError(`certificate "${leaf.subjectName}" does not hold the signer's public key`);
+  }
+  // Verifiers derive the algorithm from the key (notation-core-go base/envelope.go) and reject others.
+  const expected = notaryAlgorithmFor(leaf.publicKey);
+  if (expected !== algorithm) {
+    throw new SignatureBuildError(
+      `the Notary Project pairs this key with ${expected ?? "no algorithm"}, but the signer uses ${algorithm}`,
+    );
+  }
+  return algorithm;
+}
+
+function checkSignatureLength(algorithm: SignatureAlgorithm, signature: Uint8Array): void {
+  const fieldSize = Algorithms[algorithm].fieldSize;
+  if (fieldSize !== undefined && signature.length !== 2 * fieldSize) {
+    throw new SignatureBuildError(`${algorithm} signature of ${signature.length} bytes is not raw r‖s`);
+  }
+}
