@@ -1,0 +1,228 @@
+// An AWS KMS emulator for tests: the JSON 1.1 protocol over HTTP on a loopback port
+// (`POST /`, `X-Amz-Target: TrentService.<Operation>`, `Content-Type: application/x-amz-json-1.1`),
+// real keys, AWS's error shapes, optional throttling and injected faults, and per-operation counters.
+// SigV4 signatures are not checked, but a SigV4 Authorization header is required, as AWS does.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dependencyTimeout, internalFailure, KmsServiceError, throttling } from "./kms-errors.ts";
+import { type KmsKeySpec, KmsKeyStore, type KmsKeyUsage } from "./kms-key-store.ts";
+import { operations } from "./kms-operations.ts";
+import { requireOpenssl } from "./kms-signature.ts";
+
+export type { KmsKeySpec, KmsKeyUsage } from "./kms-key-store.ts";
+
+/** What an injected fault does to the next call: an AWS error, or a connection closed mid-request. */
+export type KmsFault =
+  | "ThrottlingException"
+  | "KMSInternalException"
+  | "DependencyTimeoutException"
+  | "connection-reset";
+
+export interface KmsEmulatorOptions {
+  readonly region?: string;
+  readonly accountId?: string;
+  /** Every n-th call of a throttled operation answers ThrottlingException (KMS's own quota error). */
+  readonly throttleEvery?: number;
+  /** Operations `throttleEvery` applies to; default `["Sign"]`. */
+  readonly throttledOperations?: readonly string[];
+}
+
+export interface KmsCallCount {
+  readonly received: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+export interface KmsRequestRecord {
+  readonly operation: string;
+  /** Region and access key id from the SigV4 credential scope: what the client was configured with. */
+  readonly region: string | undefined;
+  readonly accessKeyId: string | undefined;
+  readonly status: number;
+  readonly errorType?: string;
+}
+
+export interface KmsEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accountId: string;
+  createKey(
+    spec: KmsKeySpec,
+    options?: { usage?: KmsKeyUsage; description?: string },
+  ): Promise<{ keyId: string; arn: string }>;
+  createAlias(aliasName: string, keyId: string): Promise<{ aliasName: string; aliasArn: string }>;
+  /** Counts per operation since start or the last `resetCalls()`. */
+  readonly calls: Readonly<Record<string, KmsCallCount>>;
+  readonly requests: readonly KmsRequestRecord[];
+  resetCalls(): void;
+  /** The next calls of `operation` fail with these faults, in order, before normal service resumes. */
+  injectFaults(operation: string, faults: readonly KmsFault[]): void;
+  setThrottleEvery(every: number | undefined): void;
+  stop(): Promise<void>;
+}
+
+export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promise<KmsEmulator> {
+  requireOpenssl();
+  const region = options.region ?? "us-east-1";
+  const accountId = options.accountId ?? "111122223333";
+  const store = new KmsKeyStore(region, accountId);
+  const state = new EmulatorState(options);
+  const server = createServer((request, response) => {
+    handle(store, state, request, response).catch((error: unknown) => {
+      response.destroy(error instanceof Error ? error : undefined);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    region,
+    accountId,
+    async createKey(spec, keyOptions = {}) {
+      const key = await store.createKey(spec, keyOptions.usage ?? "SIGN_VERIFY", keyOptions.description);
+      return { keyId: key.keyId, arn: key.arn };
+    },
+    async createAlias(aliasName, keyId) {
+      const alias = store.createAlias(aliasName, keyId);
+      return { aliasName: alias.name, aliasArn: alias.arn };
+    },
+    get calls() {
+      return state.snapshot();
+    },
+    get requests() {
+      return [...state.requests];
+    },
+    resetCalls: () => state.reset(),
+    injectFaults: (operation, faults) => state.inject(operation, faults),
+    setThrottleEvery: (every) => {
+      state.throttleEvery = every;
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+class EmulatorState {
+  throttleEvery: number | undefined;
+  readonly throttled: ReadonlySet<string>;
+  readonly requests: KmsRequestRecord[] = [];
+  #counts = new Map<string, { received: number; succeeded: number; failed: number }>();
+  readonly #faults = new Map<string, KmsFault[]>();
+
+  constructor(options: KmsEmulatorOptions) {
+    this.throttleEvery = options.throttleEvery;
+    this.throttled = new Set(options.throttledOperations ?? ["Sign"]);
+  }
+
+  count(operation: string): { received: number; succeeded: number; failed: number } {
+    let count = this.#counts.get(operation);
+    if (!count) {
+      count = { received: 0, succeeded: 0, failed: 0 };
+      this.#counts.set(operation, count);
+    }
+    return count;
+  }
+
+  /** The fault this call suffers, if any: injected ones first, then the throttling schedule. */
+  faultFor(operation: string, received: number): KmsFault | undefined {
+    const injected = this.#faults.get(operation)?.shift();
+    if (injected) return injected;
+    const every = this.throttleEvery;
+    if (every && this.throttled.has(operation) && received % every === 0) return "ThrottlingException";
+    return undefined;
+  }
+
+  inject(operation: string, faults: readonly KmsFault[]): void {
+    this.#faults.set(operation, [...(this.#faults.get(operation) ?? []), ...faults]);
+  }
+
+  snapshot(): Record<string, KmsCallCount> {
+    const known = Object.keys(operations).map((op) => [op, { ...this.count(op) }] as const);
+    return Object.fromEntries([...known, ...[...this.#counts].map(([op, c]) => [op, { ...c }] as const)]);
+  }
+
+  reset(): void {
+    this.#counts = new Map();
+    this.requests.length = 0;
+  }
+}
+
+async function handle(
+  store: KmsKeyStore,
+  state: EmulatorState,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const body = await readBody(request);
+  const target = request.headers["x-amz-target"];
+  const operation = typeof target === "string" && target.startsWith("TrentService.") ? target.slice(13) : "";
+  const credential = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/kms\//.exec(request.headers.authorization ?? "");
+  const record = { operation, region: credential?.[2], accessKeyId: credential?.[1] };
+  const count = state.count(operation);
+  count.received++;
+
+  const fault = state.faultFor(operation, count.received);
+  if (fault === "connection-reset") {
+    count.failed++;
+    state.requests.push({ ...record, status: 0, errorType: fault });
+    request.socket.destroy();
+    return;
+  }
+  try {
+    if (fault) throw faultError(fault);
+    if (!credential) {
+      throw new KmsServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
+    }
+    const run = operations[operation];
+    if (!run) throw new KmsServiceError("UnknownOperationException", "", 400);
+    const result = await run(store, parseJson(body));
+    count.succeeded++;
+    state.requests.push({ ...record, status: 200 });
+    send(response, 200, result);
+  } catch (error) {
+    if (!(error instanceof KmsServiceError)) throw error;
+    count.failed++;
+    state.requests.push({ ...record, status: error.status, errorType: error.type });
+    response.setHeader("x-amzn-ErrorType", error.type);
+    send(response, error.status, { __type: error.type, message: error.message });
+  }
+}
+
+function faultError(fault: Exclude<KmsFault, "connection-reset">): KmsServiceError {
+  if (fault === "ThrottlingException") return throttling();
+  if (fault === "KMSInternalException") return internalFailure();
+  return dependencyTimeout();
+}
+
+function parseJson(body: Buffer): Readonly<Record<string, unknown>> {
+  try {
+    const parsed: unknown = JSON.parse(body.length ? body.toString("utf8") : "{}");
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new KmsServiceError("SerializationException", "Start of structure or map found where not expected.");
+}
+
+function send(response: ServerResponse, status: number, body: object): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  response.writeHead(status, {
+    "Content-Type": "application/x-amz-json-1.1",
+    "Content-Length": bytes.length,
+    "x-amzn-RequestId": randomUUID(),
+  });
+  response.end(bytes);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
