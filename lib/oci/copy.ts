@@ -3,14 +3,15 @@
 // manifest whose blobs or child manifests are missing; referrers after their subject. Bytes are pushed
 // exactly as fetched, so every digest is preserved; the only exception is an index filtered by
 // platform, which necessarily gets new bytes.
-import { listInFallbackIndex } from "./copy-fallback.ts";
+import { listInFallbackIndex, type ReferrerEntry } from "./copy-fallback.ts";
 import { createLimiter, type Limiter } from "./copy-limit.ts";
 import type { Descriptor, Manifest } from "./descriptor.ts";
 import { digestOf, parseDigest } from "./digest.ts";
 import { children, isImageIndex, parseManifest } from "./manifest-schema.ts";
 import { isIndexMediaType } from "./media-types.ts";
 import { formatPlatform, matchPlatform, type PlatformSpec } from "./platform.ts";
-import { referrerDescriptor } from "./referrers.ts";
+import { referrersTag } from "./referrers.ts";
+import { type PushBlobOptions, Repository } from "./registry.ts";
 import type { FetchedManifest, Target } from "./target.ts";
 
 /** cosign's digest tags (`sha256-<hex>.sig` and its attestation and SBOM siblings). */
@@ -97,12 +98,14 @@ class CopyWalk {
   #sourceTags: Promise<Set<string>> | undefined;
   readonly #counts = { manifests: 0, blobs: 0, bytes: 0, skipped: 0, mounted: 0, referrers: 0 };
   readonly #tags: string[] = [];
+  readonly #mountFrom: string | undefined;
 
   constructor(source: Target, destination: Target, options: CopyOptions) {
     this.#source = source;
     this.#destination = destination;
     this.#options = options;
     this.#limit = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.#mountFrom = options.mountFrom ?? sameRegistrySource(source, destination);
   }
 
   async copyRoot(root: FetchedManifest): Promise<Descriptor> {
@@ -207,7 +210,9 @@ class CopyWalk {
 
   async #copyBlobOnce(descriptor: Descriptor, role: Role): Promise<void> {
     this.#counts.blobs++;
-    if (await this.#destination.hasBlob(descriptor.digest)) {
+    const mountFrom = this.#mountFrom;
+    // A mount answers 201 for a blob the destination already has, so it needs no HEAD before it.
+    if (mountFrom === undefined && (await this.#destination.hasBlob(descriptor.digest))) {
       this.#counts.skipped++;
       this.#report({ kind: "blob", descriptor, bytes: 0, skipped: true, mounted: false, role });
       return;
@@ -228,8 +233,8 @@ class CopyWalk {
         }),
       );
     });
-    const mountFrom = this.#options.mountFrom;
-    await this.#destination.pushBlob(descriptor, content, mountFrom ? { mountFrom } : undefined);
+    const options: PushBlobOptions = mountFrom === undefined ? { knownAbsent: true } : { mountFrom };
+    await this.#destination.pushBlob(descriptor, content, options);
     const mounted = mountFrom !== undefined && !fetched;
     if (!fetched) await content.cancel().catch(() => undefined);
     if (mounted) this.#counts.mounted++;
@@ -249,34 +254,35 @@ class CopyWalk {
       Promise.all(cosignTags.map((tag) => this.#copyCosignTag(tag))),
     ]);
     this.#counts.referrers += referrers.length;
-    const unindexed = referrers
-      .map((referrer, i) => ({ referrer, outcome: outcomes[i]! }))
+    const unindexed: ReferrerEntry[] = referrers
+      .map((referrer, i) => ({ descriptor: referrer, outcome: outcomes[i]! }))
       .filter(({ outcome }) => !outcome.present && !outcome.subjectIndexed)
-      .map(({ referrer, outcome }) => (outcome.node ? referrerDescriptor(referrer, outcome.node) : referrer));
+      .map(({ descriptor, outcome }) =>
+        outcome.node ? { descriptor, manifest: outcome.node } : { descriptor },
+      );
     // Referrers already at the destination were pushed by an earlier run or another tool: list those
     // the destination does not report (an interrupted copy left them out of its fallback index).
     if (outcomes.some((outcome) => outcome.present)) {
       const listed = new Set(
         (await this.#limit(() => this.#destination.referrers(subject))).map((d) => d.digest),
       );
-      unindexed.push(
-        ...referrers.filter((referrer, i) => outcomes[i]!.present && !listed.has(referrer.digest)),
-      );
+      const missing = referrers.filter((referrer, i) => outcomes[i]!.present && !listed.has(referrer.digest));
+      unindexed.push(...missing.map((descriptor) => ({ descriptor })));
     }
     if (unindexed.length > 0) await this.#updateFallbackIndex(subject, unindexed);
   }
 
-  async #updateFallbackIndex(subject: Descriptor, referrers: readonly Descriptor[]): Promise<void> {
-    const update = await this.#limit(() => listInFallbackIndex(this.#destination, subject, referrers));
-    if (!update.pushed) return;
+  async #updateFallbackIndex(subject: Descriptor, referrers: readonly ReferrerEntry[]): Promise<void> {
+    const pushed = await this.#limit(() => listInFallbackIndex(this.#destination, subject, referrers));
+    if (!pushed) return;
     this.#report({
       kind: "index",
-      descriptor: update.pushed,
-      bytes: update.pushed.size,
+      descriptor: pushed,
+      bytes: pushed.size,
       skipped: false,
       mounted: false,
       role: "fallback-index",
-      tag: update.tag,
+      tag: referrersTag(subject.digest),
     });
   }
 
@@ -297,6 +303,16 @@ class CopyWalk {
   #report(event: CopyProgress): void {
     this.#options.onProgress?.(event);
   }
+}
+
+/** Blobs can be mounted (distribution-spec end-11) between repositories of one registry. */
+function sameRegistrySource(source: Target, destination: Target): string | undefined {
+  return source instanceof Repository &&
+    destination instanceof Repository &&
+    source.registry === destination.registry &&
+    source.repository !== destination.repository
+    ? source.repository
+    : undefined;
 }
 
 /** The index with only `kept` in `manifests`; every other field as it was. */
