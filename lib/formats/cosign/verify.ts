@@ -1,0 +1,165 @@
+// Verifies a cosign simple-signing signature with a public key, as `cosign verify --key` does for the
+// classic `.sig` form: the signature over the payload bytes, then the claims (type, manifest digest).
+import type { SignatureAlgorithm } from "../../signing/signer.ts";
+import { Algorithms, type HashName } from "../algorithms.ts";
+import { ecdsaDerToRaw } from "../der.ts";
+import { asBufferSource, fromBase64, fromUtf8 } from "../encoding.ts";
+import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
+import { reject, type Verdict, verdictOf } from "../verdict.ts";
+import { CosignSignatureType, SimpleSigningPayload } from "./payload.ts";
+
+/** `RS256` is RSASSA-PKCS1-v1_5, what cosign itself signs with RSA keys. */
+export type CosignAlgorithm = SignatureAlgorithm | "RS256";
+
+export interface VerifyCosignOptions {
+  /** The layer blob, exactly as fetched. */
+  readonly payload: Uint8Array;
+  /** The layer annotation `dev.cosignproject.cosign/signature`. */
+  readonly signatureBase64: string;
+  readonly publicKey: PublicKeyInput;
+  readonly subjectDigest: string;
+  /** When given, `critical.identity.docker-reference` must equal it. */
+  readonly dockerReference?: string;
+  /** Pin one algorithm; by default every algorithm cosign or Countersign may have used with this key. */
+  readonly algorithm?: CosignAlgorithm;
+}
+
+export interface CosignVerified {
+  readonly ok: true;
+  readonly format: "cosign";
+  readonly algorithm: CosignAlgorithm;
+  readonly dockerReference: string;
+  readonly subjectDigest: string;
+}
+
+export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Verdict<CosignVerified>> {
+  return verdictOf("cosign", async () => {
+    const key = await keyOf(options.publicKey);
+    let signature: Uint8Array;
+    try {
+      signature = fromBase64(options.signatureBase64);
+    } catch (error) {
+      reject("malformed", "the signature annotation is not base64", { cause: error });
+    }
+    const algorithm = await matchingAlgorithm(key, options.payload, signature, options.algorithm);
+    if (!algorithm) reject("signature", "the signature does not verify over the payload with this key");
+    const claims = parseClaims(options.payload);
+    if (claims.critical.type !== CosignSignatureType) {
+      reject("malformed", `payload type is "${claims.critical.type}", not "${CosignSignatureType}"`);
+    }
+    const digest = claims.critical.image["docker-manifest-digest"];
+    if (digest !== options.subjectDigest)
+      reject("subject", `the signature is for ${digest}, not ${options.subjectDigest}`);
+    const reference = claims.critical.identity["docker-reference"];
+    if (options.dockerReference !== undefined && reference !== options.dockerReference) {
+      reject("subject", `the signature names ${reference}, not ${options.dockerReference}`);
+    }
+    return { ok: true, format: "cosign", algorithm, dockerReference: reference, subjectDigest: digest };
+  });
+}
+
+async function keyOf(input: PublicKeyInput): Promise<SpkiKey> {
+  try {
+    return await parsePublicKey(input);
+  } catch (error) {
+    if (error instanceof PublicKeyError)
+      reject("key", `unusable public key: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function parseClaims(payload: Uint8Array): SimpleSigningPayload {
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(payload));
+  } catch (error) {
+    reject("malformed", "the payload is not JSON", { cause: error });
+  }
+  const parsed = SimpleSigningPayload.safeParse(json);
+  if (!parsed.success) reject("malformed", "the payload is not a simple-signing payload");
+  return parsed.data;
+}
+
+function candidates(key: SpkiKey, pinned: CosignAlgorithm | undefined): CosignAlgorithm[] {
+  if (pinned) return [pinned];
+  if (key.type === "ec") {
+    const own = ({ "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" } as const)[key.curve!];
+    // cosign < 2.6 hashed with SHA-256 whatever the curve (sigstore/cosign#4050).
+    return own === "ES256" ? [own] : [own, "ES256"];
+  }
+  return ["PS256", "PS384", "PS512", "RS256"];
+}
+
+async function matchingAlgorithm(
+  key: SpkiKey,
+  payload: Uint8Array,
+  signature: Uint8Array,
+  pinned: CosignAlgorithm | undefined,
+): Promise<CosignAlgorithm | undefined> {
+  for (const algorithm of candidates(key, pinned)) {
+    if (await verifiesAs(key, algorithm, payload, signature)) return algorithm;
+  }
+  return undefined;
+}
+
+async function verifiesAs(
+  key: SpkiKey,
+  algorithm: CosignAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  if (algorithm === "RS256") {
+    if (key.type !== "rsa") return false;
+    return verifyWith(
+      key,
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+      { name: "RSASSA-PKCS1-v1_5" },
+      signature,
+      data,
+    );
+  }
+  const details = Algorithms[algorithm];
+  if (details.family === "rsa-pss") {
+    if (key.type !== "rsa") return false;
+    const params = { name: "RSA-PSS", hash: details.hash };
+    return verifyWith(key, params, { name: "RSA-PSS", saltLength: details.saltLength! }, signature, data);
+  }
+  if (key.type !== "ec") return false;
+  // The hash may differ from the curve's (ES256 over P-384 above); WebCrypto allows that pairing.
+  const fieldSize =
+    Algorithms[({ "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" } as const)[key.curve!]].fieldSize!;
+  let raw: Uint8Array;
+  try {
+    raw = ecdsaDerToRaw(signature, fieldSize);
+  } catch {
+    return false; // cosign signatures are DER; anything else does not verify
+  }
+  const params = { name: "ECDSA", namedCurve: key.curve! };
+  return verifyWith(key, params, { name: "ECDSA", hash: details.hash as HashName }, raw, data);
+}
+
+async function verifyWith(
+  key: SpkiKey,
+  importParams: RsaHashedImportParams | EcKeyImportParams,
+  verifyParams: AlgorithmIdentifier | RsaPssParams | EcdsaParams,
+  signature: Uint8Array,
+  data: Uint8Array,
+): Promise<boolean> {
+  const cryptoKey = await crypto.subtle.importKey("spki", key.spki, importParams, false, ["verify"]);
+  return crypto.subtle.verify(verifyParams, cryptoKey, asBufferSource(signature), asBufferSource(data));
+}
+
+/** True when `signatureBase64` is a valid signature by `key` over `payload` (any cosign algorithm). */
+export async function cosignSignatureVerifies(
+  key: SpkiKey,
+  payload: Uint8Array,
+  signatureBase64: string,
+): Promise<boolean> {
+  let signature: Uint8Array;
+  try {
+    signature = fromBase64(signatureBase64);
+  } catch {
+    return false;
+  }
+  return (await matchingAlgorithm(key, payload, signature, undefined)) !== undefined;
+}
