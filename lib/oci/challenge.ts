@@ -35,7 +35,8 @@ export function parseChallenges(header: string): Challenge[] {
       }
       cursor.pos++;
       skip(cursor, /[ \t]/);
-      params[name.toLowerCase()] = cursor.text[cursor.pos] === '"' ? readQuoted(cursor) : readToken(cursor);
+      // Unquoted values should be tokens, but some servers send bare URLs: read up to a comma or space.
+      params[name.toLowerCase()] = cursor.text[cursor.pos] === '"' ? readQuoted(cursor) : readBare(cursor);
     }
     challenges.push({ scheme: scheme.toLowerCase(), params });
     if (cursor.pos >= cursor.text.length) break;
@@ -65,6 +66,12 @@ function isToken68End(cursor: Cursor): boolean {
   if (match === null) return false;
   cursor.pos += match[0].length - (match[1] === "," ? 1 : 0);
   return true;
+}
+
+function readBare(cursor: Cursor): string {
+  const start = cursor.pos;
+  while (cursor.pos < cursor.text.length && !/[\s,]/.test(cursor.text[cursor.pos]!)) cursor.pos++;
+  return cursor.text.slice(start, cursor.pos);
 }
 
 function readQuoted(cursor: Cursor): string {

@@ -65,7 +65,9 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -106,7 +108,9 @@ async function writeConfig(dir: string, port: number, options: StartRegistryOpti
     http: { addr: `127.0.0.1:${port}`, secret: "countersign-test-secret" },
   };
   if (options.auth?.kind === "htpasswd") {
-    const lines = Object.entries(options.auth.users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`);
+    const lines = Object.entries(options.auth.users).map(
+      ([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`,
+    );
     const path = join(dir, "htpasswd");
     await writeFile(path, `${lines.join("\n")}\n`, { mode: 0o600 });
     config.auth = { htpasswd: { realm: "countersign-test", path } };
@@ -140,7 +144,12 @@ async function writeConfig(dir: string, port: number, options: StartRegistryOpti
   return path;
 }
 
-async function launch(binary: string, dir: string, port: number, configPath: string): Promise<RunningRegistry> {
+async function launch(
+  binary: string,
+  dir: string,
+  port: number,
+  configPath: string,
+): Promise<RunningRegistry> {
   const child = spawn(binary, ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const collect = (chunk: Buffer) => {
