@@ -1,0 +1,34 @@
+import type { PushEvent } from "./push-event.ts";
+
+/** One HTTP delivery as the app received it; the body is raw because signatures cover the exact bytes. */
+export interface WebhookDelivery {
+  readonly body: Uint8Array;
+  readonly headers: Headers;
+  /** The full request URL: some senders (Docker Hub, Quay) can only authenticate with a token in it. */
+  readonly url: URL;
+  /** Clock for time-bound checks (JWT expiry), injected so tests are deterministic. */
+  readonly receivedAt: Date;
+}
+
+/** An event the source recognised and chose not to turn into a PushEvent (a pull, a blob, a delete…). */
+export interface IgnoredEvent {
+  readonly reason: string;
+  readonly eventId?: string;
+}
+
+export interface ParsedDelivery {
+  readonly events: readonly PushEvent[];
+  readonly ignored: readonly IgnoredEvent[];
+}
+
+/**
+ * One webhook sender. The app calls `authenticate` first, and `parse` only if it resolved:
+ * nothing is parsed, and no outbound request is made, for an unauthenticated delivery.
+ */
+export interface WebhookSource<Settings> {
+  readonly kind: string;
+  /** Resolves, or throws WebhookAuthError (or WebhookAuthUnavailableError when a verifier is down). */
+  authenticate(delivery: WebhookDelivery, settings: Settings): Promise<void>;
+  /** Throws WebhookPayloadError, naming the offending field. */
+  parse(delivery: WebhookDelivery, settings: Settings): ParsedDelivery;
+}

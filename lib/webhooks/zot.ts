@@ -1,0 +1,57 @@
+// zot's events extension (pkg/extensions/events): CloudEvents over HTTP, binary mode by default (the
+// cloudevents sdk-go), `type: zotregistry.image.updated`, data `{name, reference, digest, mediaType,
+// manifest}`. `reference` is the tag, or the digest on a push by digest. The payload names no host.
+import { z } from "zod";
+import { readCloudEvent } from "./cloud-event.ts";
+import { isDigestLike, registryHost, repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
+import { headerCredential, verifyHeaderCredential } from "./header-credential.ts";
+import { MAX_FIELD_LENGTH } from "./limits.ts";
+import { validatePayload } from "./payload.ts";
+import type { ParsedDelivery, WebhookDelivery, WebhookSource } from "./source.ts";
+
+export const zotSettings = z.strictObject({
+  kind: z.literal("zot"),
+  /** The sink's credentials (zot sends Basic), or a custom header added in front of it. */
+  auth: headerCredential,
+  /** The registry host clients use for this zot, e.g. `zot.example.com:5000`. */
+  registry: registryHost,
+});
+export type ZotSettings = z.infer<typeof zotSettings>;
+
+const IMAGE_UPDATED = "zotregistry.image.updated";
+
+const imageUpdated = z.object({
+  name: repositoryName,
+  reference: z.string().max(MAX_FIELD_LENGTH),
+  digest: sha256Digest,
+  mediaType: z.string().max(MAX_FIELD_LENGTH).optional(),
+});
+
+function parseZot(delivery: WebhookDelivery, settings: ZotSettings): ParsedDelivery {
+  const event = readCloudEvent(delivery, "zot");
+  if (event.type !== IMAGE_UPDATED)
+    return { events: [], ignored: [{ reason: `${event.type} event`, eventId: event.id }] };
+  const data = validatePayload(imageUpdated, event.data, "zot", "data");
+  const tag = isDigestLike(data.reference)
+    ? undefined
+    : validatePayload(tagName, data.reference, "zot", "data.reference");
+  return {
+    events: [
+      {
+        registry: settings.registry,
+        repository: data.name,
+        ...(tag !== undefined && { tag }),
+        digest: data.digest,
+        ...(data.mediaType !== undefined && { mediaType: data.mediaType }),
+        deliveryId: event.id,
+      },
+    ],
+    ignored: [],
+  };
+}
+
+export const zotSource: WebhookSource<ZotSettings> = {
+  kind: "zot",
+  authenticate: (delivery, settings) => verifyHeaderCredential(delivery, settings.auth),
+  parse: parseZot,
+};
