@@ -1,0 +1,91 @@
+// The `countersign` command line: finds the command named by the first words of argv and runs it.
+// Expected failures (bad input, registry errors, missing content) print one line and exit 1, usage
+// errors exit 2; a stack trace only with COUNTERSIGN_DEBUG=1.
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
+import { commands as registered } from "./commands/index.ts";
+import { type CliIo, nodeIo } from "./io.ts";
+
+/** Bad input named on the command line: a usage error, whatever layer noticed it. */
+const INPUT_ERRORS = new Set([
+  "InvalidReferenceError",
+  "InvalidLayoutReferenceError",
+  "InvalidPlatformError",
+  "InvalidDigestError",
+]);
+
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = nodeIo(),
+  commands: readonly Command[] = registered,
+): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    (first === undefined ? io.stderr : io.stdout).write(overview(commands, []));
+    return first === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = findCommand(commands, argv);
+  if (!command) {
+    const group = commands.filter((c) => c.name.split(" ")[0] === first && c.name.includes(" "));
+    if (group.length > 0) {
+      const help = argv[1] === "--help" || argv[1] === "-h";
+      (help ? io.stdout : io.stderr).write(overview(group, [first]));
+      if (help) return EXIT_OK;
+      io.stderr.write(
+        `countersign: ${argv[1] === undefined ? `${first} needs a subcommand` : `unknown command "${first} ${argv[1]}"`}\n`,
+      );
+      return EXIT_USAGE;
+    }
+    io.stderr.write(
+      `countersign: unknown command ${JSON.stringify(first)}\nRun 'countersign --help' for the list.\n`,
+    );
+    return EXIT_USAGE;
+  }
+  const args = argv.slice(command.name.split(" ").length);
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    return report(error, command, io);
+  }
+}
+
+function findCommand(commands: readonly Command[], argv: readonly string[]): Command | undefined {
+  const byLength = [...commands].sort((a, b) => b.name.split(" ").length - a.name.split(" ").length);
+  return byLength.find((command) => command.name.split(" ").every((word, i) => argv[i] === word));
+}
+
+function report(error: unknown, command: Command, io: CliIo): number {
+  const debug = io.env.COUNTERSIGN_DEBUG === "1";
+  if (error instanceof UsageError || (error instanceof Error && INPUT_ERRORS.has(error.name))) {
+    io.stderr.write(
+      `countersign ${command.name}: ${error.message}\nRun 'countersign ${command.name} --help' for usage.\n`,
+    );
+    return EXIT_USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`countersign ${command.name}: error: ${message}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return EXIT_FAILURE;
+}
+
+function overview(commands: readonly Command[], prefix: readonly string[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const usage = prefix.length > 0 ? `${prefix.join(" ")} <command>` : "<command>";
+  return `Usage: countersign ${usage} [options]
+
+Countersign signs container images as they are pushed and attaches the signatures as OCI referrers.
+
+Commands:
+${lines.join("\n")}
+
+Run 'countersign <command> --help' for a command's options.
+`;
+}
+
+// Run when executed directly (`node functions/cli/main.ts`, `tsx functions/cli/main.ts`); bin/countersign.mjs
+// imports runCli instead.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

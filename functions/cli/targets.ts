@@ -1,0 +1,94 @@
+// Turning a command-line reference into a Target: registry references everywhere (the docker grammar,
+// lib/oci/reference.ts), OCI layouts as `oci-layout:<dir>[:<tag>|@<digest>]`. One RegistryClient per
+// registry host, so that two references to one registry share tokens and can mount blobs.
+import { resolve as resolvePath } from "node:path";
+import type { CredentialStore } from "../../lib/oci/credentials.ts";
+import { OciLayout } from "../../lib/oci/layout.ts";
+import { tagOf } from "../../lib/oci/layout-index.ts";
+import { isLayoutReference, parseLayoutReference } from "../../lib/oci/layout-reference.ts";
+import { isLoopbackHost } from "../../lib/oci/loopback.ts";
+import { parseReference } from "../../lib/oci/reference.ts";
+import { RegistryClient } from "../../lib/oci/registry.ts";
+import type { Target } from "../../lib/oci/target.ts";
+import { loadDockerCredentials } from "../node/docker-config.ts";
+import { nodeLayoutFileSystem } from "../node/layout-fs.ts";
+import { UsageError } from "./command.ts";
+import type { CliIo } from "./io.ts";
+
+export interface OpenedTarget {
+  readonly target: Target;
+  readonly kind: "registry" | "layout";
+  readonly tag?: string;
+  readonly digest?: string;
+  /** How to show it: `127.0.0.1:5000/app:v1`, `oci-layout:out:v1`. */
+  readonly display: string;
+}
+
+export interface TargetOpenerOptions {
+  /** Plain HTTP for registries off loopback too (`--plain-http`). */
+  readonly plainHttp: boolean;
+  readonly io: CliIo;
+}
+
+export class TargetOpener {
+  readonly #options: TargetOpenerOptions;
+  readonly #clients = new Map<string, RegistryClient>();
+  #credentials: Promise<CredentialStore | undefined> | undefined;
+
+  constructor(options: TargetOpenerOptions) {
+    this.#options = options;
+  }
+
+  async open(text: string): Promise<OpenedTarget> {
+    if (isLayoutReference(text)) {
+      const reference = parseLayoutReference(text);
+      const target = new OciLayout({
+        fileSystem: nodeLayoutFileSystem(resolvePath(reference.directory)),
+        name: `oci-layout:${reference.directory}`,
+      });
+      return { target, kind: "layout", ...reference, display: text };
+    }
+    const reference = parseReference(text);
+    const client = await this.#client(reference.registry);
+    const target = client.repository(reference.repository);
+    return {
+      target,
+      kind: "registry",
+      ...(reference.tag === undefined ? {} : { tag: reference.tag }),
+      ...(reference.digest === undefined ? {} : { digest: reference.digest }),
+      display: reference.toString(),
+    };
+  }
+
+  async #client(registry: string): Promise<RegistryClient> {
+    let client = this.#clients.get(registry);
+    if (!client) {
+      this.#credentials ??= loadDockerCredentials(this.#options.io.env);
+      const credentials = await this.#credentials;
+      client = new RegistryClient(registry, {
+        plainHttp: this.#options.plainHttp || isLoopbackHost(registry),
+        ...(credentials ? { credentials } : {}),
+      });
+      this.#clients.set(registry, client);
+    }
+    return client;
+  }
+}
+
+/**
+ * The reference to read from: the digest, else the tag; a registry reference without either means
+ * `latest` (as `docker pull`), a layout without either means its only manifest.
+ */
+export async function sourceReference(opened: OpenedTarget): Promise<string> {
+  if (opened.digest) return opened.digest;
+  if (opened.tag) return opened.tag;
+  if (opened.kind === "registry") return "latest";
+  const layout = opened.target as OciLayout;
+  const entries = (await layout.readIndex()).manifests;
+  if (entries.length === 1) return entries[0]!.digest;
+  const tags = entries.map(tagOf).filter((tag) => tag !== undefined);
+  throw new UsageError(
+    `${opened.display} holds ${entries.length} manifests: name one as ${opened.display}:<tag> or @<digest>` +
+      (tags.length > 0 ? ` (tags: ${tags.slice(0, 10).join(", ")}${tags.length > 10 ? ", …" : ""})` : ""),
+  );
+}
