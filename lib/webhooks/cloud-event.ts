@@ -65,7 +65,7 @@ export function readCloudEvent(delivery: WebhookDelivery, kind: string): CloudEv
   );
   if (!isJsonMediaType(mediaType)) {
     throw new WebhookPayloadError(
-      `invalid ${kind} payload: CloudEvent data must be JSON, not '${mediaType}'`,
+      `invalid ${kind} payload: CloudEvent data must be JSON, not '${mediaType.slice(0, 100)}'`,
     );
   }
   return {

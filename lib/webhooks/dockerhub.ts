@@ -2,6 +2,7 @@
 // tag and no digest: the job resolves the tag once and signs the digest. Docker Hub neither signs nor sets
 // headers, so the webhook URL carries a token: `…/webhooks/<name>?token=<secret>`.
 import { z } from "zod";
+import { DOCKER_HUB } from "../oci/reference.ts";
 import { repositoryName, tagName } from "./distribution-grammar.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
 import { readJsonBody, validatePayload } from "./payload.ts";
@@ -14,9 +15,6 @@ export const dockerhubSettings = z.strictObject({
   tokenParameter: urlTokenParameter,
 });
 export type DockerhubSettings = z.infer<typeof dockerhubSettings>;
-
-/** Clients address Docker Hub as `docker.io`; the registry profile maps it to its API host. */
-export const DOCKER_HUB_REGISTRY = "docker.io";
 
 const payload = z.object({
   push_data: z.object({ tag: tagName }),
@@ -31,7 +29,8 @@ function parseDockerhub(body: unknown): ParsedDelivery {
     : `library/${event.repository.repo_name}`;
   const repository = validatePayload(repositoryName, name, "dockerhub", "repository.repo_name");
   return {
-    events: [{ registry: DOCKER_HUB_REGISTRY, repository, tag: event.push_data.tag }],
+    // Clients address Docker Hub as `docker.io`; lib/oci maps it to its API host.
+    events: [{ registry: DOCKER_HUB, repository, tag: event.push_data.tag }],
     ignored: [],
   };
 }

@@ -14,7 +14,13 @@ export const secret = z.string().min(1, { error: "secret must not be empty" });
 
 export const headerCredential = z.union([
   z.strictObject({ header: headerName.default("Authorization"), value: secret }),
-  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
+  z.strictObject({
+    // RFC 7617 §2: the user-id cannot contain a colon.
+    basic: z.strictObject({
+      username: z.string().regex(/^[^:]+$/, { error: "username without ':'" }),
+      password: secret,
+    }),
+  }),
   z.strictObject({ bearer: secret }),
 ]);
 export type HeaderCredential = z.infer<typeof headerCredential>;

@@ -16,6 +16,12 @@ export interface IgnoredEvent {
   readonly eventId?: string;
 }
 
+/**
+ * What a delivery said was pushed, reported faithfully: a foreign host, a cosign `sha256-<hex>.sig` tag
+ * or a referrer is parsed like any other push, because the policy is the one place that refuses them
+ * (for every source alike). Only what is not a manifest push at all (pulls, deletes, blobs, other event
+ * types) is `ignored`, with a short reason for logs and metrics.
+ */
 export interface ParsedDelivery {
   readonly events: readonly PushEvent[];
   readonly ignored: readonly IgnoredEvent[];
