@@ -1,0 +1,69 @@
+// Registry clients for configured hosts only: the one place a host name from a webhook or an API call
+// becomes a client, so an unconfigured host can never receive a request (no SSRF through a webhook).
+import { profileFor, type RegistryProfile } from "../artifacts/profiles.ts";
+import {
+  normalizeRegistryHost,
+  parseRegistryHostPattern,
+  registryHostMatches,
+} from "../config/registry-host.ts";
+import type { RegistryConfig } from "../config/schema.ts";
+import { RegistryClient, type RegistryClientOptions } from "../oci/registry.ts";
+
+export class UnconfiguredRegistryError extends Error {
+  override readonly name = "UnconfiguredRegistryError";
+  constructor(host: string) {
+    super(`registry ${JSON.stringify(host)} is not configured`);
+  }
+}
+
+export interface RegistryDirectory {
+  /** The (cached) client of a configured host; throws UnconfiguredRegistryError for any other. */
+  client(host: string): RegistryClient;
+  profile(host: string): RegistryProfile;
+  /** The configuration entry a host falls under, if any. */
+  entry(host: string): RegistryConfig | undefined;
+}
+
+/** Options shared by every client (fetch, request hook, subject lock, retry…). */
+export type SharedClientOptions = Omit<RegistryClientOptions, "credentials" | "plainHttp">;
+
+export function registryDirectory(
+  registries: readonly RegistryConfig[],
+  shared: SharedClientOptions = {},
+): RegistryDirectory {
+  const patterns = registries.map((entry) => {
+    const parsed = parseRegistryHostPattern(entry.host);
+    if (!("pattern" in parsed)) throw new UnconfiguredRegistryError(entry.host);
+    return { entry, pattern: parsed.pattern };
+  });
+  const clients = new Map<string, RegistryClient>();
+  const entry = (host: string) => {
+    const canonical = normalizeRegistryHost(host);
+    if (canonical === undefined) return undefined;
+    return patterns.find((p) => registryHostMatches(p.pattern, canonical))?.entry;
+  };
+  return {
+    entry,
+    client(host) {
+      const canonical = normalizeRegistryHost(host);
+      const configured = entry(host);
+      if (canonical === undefined || configured === undefined) throw new UnconfiguredRegistryError(host);
+      let client = clients.get(canonical);
+      if (client === undefined) {
+        const credentials = configured.credentials;
+        client = new RegistryClient(canonical, {
+          ...shared,
+          ...(configured.plainHttp !== undefined && { plainHttp: configured.plainHttp }),
+          ...(credentials !== undefined && {
+            credentials: { username: credentials.username, password: credentials.password.reveal() },
+          }),
+        });
+        clients.set(canonical, client);
+      }
+      return client;
+    },
+    profile(host) {
+      return profileFor(normalizeRegistryHost(host) ?? host, entry(host)?.profile);
+    },
+  };
+}
