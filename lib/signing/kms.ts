@@ -4,6 +4,7 @@
 // Runs on the SDK's Node and browser builds alike (workerd): no node: imports here.
 import { GetPublicKeyCommand, KMSClient, type KMSClientConfig, SignCommand } from "@aws-sdk/client-kms";
 import { algorithmParameters } from "./algorithm.ts";
+import { bufferSource } from "./buffer-source.ts";
 import { ecdsaDerToRaw } from "./ecdsa-signature.ts";
 import { KmsError, UnsupportedKeyError } from "./errors.ts";
 import { type KmsKeyUri, parseKmsKeyUri } from "./key-uri.ts";
@@ -86,7 +87,7 @@ export class KmsSigner implements Signer {
     const raw = data.length >= 1 && data.length <= kmsRawMessageLimit;
     const message = raw
       ? data
-      : new Uint8Array(await crypto.subtle.digest(parameters.hash, data as BufferSource));
+      : new Uint8Array(await crypto.subtle.digest(parameters.hash, bufferSource(data)));
     const command = new SignCommand({
       KeyId: this.keyId,
       Message: message,
@@ -102,7 +103,7 @@ export class KmsSigner implements Signer {
     if (parameters.kind === "ECDSA" && encoding === "raw") {
       return ecdsaDerToRaw(out.Signature, parameters.coordinateLength);
     }
-    return out.Signature;
+    return new Uint8Array(out.Signature);
   }
 }
 

@@ -28,6 +28,15 @@ export interface KmsEmulatorOptions {
   readonly throttledOperations?: readonly string[];
 }
 
+export type KmsOperationName =
+  | "CreateKey"
+  | "DescribeKey"
+  | "GetPublicKey"
+  | "Sign"
+  | "Verify"
+  | "CreateAlias"
+  | "ListAliases";
+
 export interface KmsCallCount {
   readonly received: number;
   readonly succeeded: number;
@@ -54,7 +63,7 @@ export interface KmsEmulator {
   ): Promise<{ keyId: string; arn: string }>;
   createAlias(aliasName: string, keyId: string): Promise<{ aliasName: string; aliasArn: string }>;
   /** Counts per operation since start or the last `resetCalls()`. */
-  readonly calls: Readonly<Record<string, KmsCallCount>>;
+  readonly calls: Readonly<Record<KmsOperationName, KmsCallCount>>;
   readonly requests: readonly KmsRequestRecord[];
   resetCalls(): void;
   /** The next calls of `operation` fail with these faults, in order, before normal service resumes. */
@@ -142,9 +151,10 @@ class EmulatorState {
     this.#faults.set(operation, [...(this.#faults.get(operation) ?? []), ...faults]);
   }
 
-  snapshot(): Record<string, KmsCallCount> {
+  snapshot(): Record<KmsOperationName, KmsCallCount> {
     const known = Object.keys(operations).map((op) => [op, { ...this.count(op) }] as const);
-    return Object.fromEntries([...known, ...[...this.#counts].map(([op, c]) => [op, { ...c }] as const)]);
+    const seen = [...this.#counts].map(([op, c]) => [op, { ...c }] as const);
+    return Object.fromEntries([...known, ...seen]) as Record<KmsOperationName, KmsCallCount>;
   }
 
   reset(): void {

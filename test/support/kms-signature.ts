@@ -46,16 +46,7 @@ export async function kmsVerify(input: SignatureInput & { readonly signature: Bu
   const publicKey = input.key.publicKey!;
   if (input.messageType === "DIGEST") {
     const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
-    const args = [
-      "pkeyutl",
-      "-verify",
-      "-pubin",
-      "-inkey",
-      "{0}",
-      "-sigfile",
-      "{1}",
-      ...pkeyOptions(scheme),
-    ];
+    const args = ["pkeyutl", "-verify", "-pubin", "-inkey", "{0}", "-sigfile", "{1}", ...pkeyOptions(scheme)];
     return openssl(args, input.message, [pem, input.signature]).then(
       () => true,
       () => false,
