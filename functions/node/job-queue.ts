@@ -1,0 +1,108 @@
+// The Node adapter's queue: attach jobs run in this process with bounded concurrency; retries wait
+// out their backoff on a timer. What is not finished at shutdown stays in the store (queued, failed
+// or running) and is picked up again at the next start: see `recoverJobs`.
+import type { AttachJob, AttachJobResult, JobQueue } from "../../lib/attach/attach-job.ts";
+import type { Store } from "../../lib/store/store.ts";
+
+export type RunJob = (job: AttachJob, attempt: number) => Promise<AttachJobResult>;
+
+interface Pending {
+  readonly job: AttachJob;
+  readonly attempt: number;
+}
+
+export class QueueClosedError extends Error {
+  override readonly name = "QueueClosedError";
+  constructor() {
+    super("the job queue is shutting down and accepts no new jobs");
+  }
+}
+
+export class InProcessJobQueue implements JobQueue {
+  readonly #run: RunJob;
+  readonly #concurrency: number;
+  readonly #ready: Pending[] = [];
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #idleWaiters: Array<() => void> = [];
+  #running = 0;
+  #closed = false;
+
+  constructor(options: { readonly run: RunJob; readonly concurrency: number }) {
+    this.#run = options.run;
+    this.#concurrency = Math.max(1, options.concurrency);
+  }
+
+  /** `attempt` > 1 resumes a job that earlier attempts (in a previous process) did not finish. */
+  async enqueue(job: AttachJob, attempt = 1): Promise<void> {
+    this.#accept(job, attempt);
+  }
+
+  /** Jobs waiting to start or running now (retries waiting on their backoff timer included). */
+  get size(): number {
+    return this.#ready.length + this.#running + this.#timers.size;
+  }
+
+  /** Resolves when nothing is queued, running or waiting for a retry (tests and benches). */
+  idle(): Promise<void> {
+    if (this.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Graceful shutdown: refuses new jobs, lets running and ready jobs finish, and drops retry timers
+   * (those jobs are `failed` in the store and resume at the next start).
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await this.idle();
+  }
+
+  #accept(job: AttachJob, attempt: number): void {
+    if (this.#closed) throw new QueueClosedError();
+    this.#ready.push({ job, attempt });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running < this.#concurrency && this.#ready.length > 0) {
+      const next = this.#ready.shift() as Pending;
+      this.#running++;
+      void this.#execute(next);
+    }
+    if (this.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  async #execute({ job, attempt }: Pending): Promise<void> {
+    let result: AttachJobResult;
+    try {
+      result = await this.#run(job, attempt);
+    } catch {
+      // The runner records its own failures; an escape here is a bug, retried like a transient fault.
+      result = { kind: "retry", delayMs: 1_000 };
+    }
+    this.#running--;
+    if (result.kind === "retry" && !this.#closed) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        if (!this.#closed) this.#accept(job, attempt + 1);
+        else this.#pump();
+      }, result.delayMs);
+      this.#timers.add(timer);
+    }
+    this.#pump();
+  }
+}
+
+/** Re-enqueues jobs a previous process left unfinished (queued, failed awaiting retry, or running). */
+export async function recoverJobs(store: Store, queue: InProcessJobQueue): Promise<number> {
+  let recovered = 0;
+  for (const status of ["queued", "failed", "running"] as const) {
+    for (const job of await store.listJobs({ status, limit: 500 })) {
+      await queue.enqueue({ jobId: job.id, request: job.request }, job.attempts + 1);
+      recovered++;
+    }
+  }
+  return recovered;
+}
