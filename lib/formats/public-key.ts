@@ -64,14 +64,26 @@ function rsaModulusBits(der: Uint8Array, bits: ReturnType<typeof readTlv>): numb
 
 /** Accepts SPKI DER, a PEM "PUBLIC KEY" (as bytes or text) or an extractable public CryptoKey. */
 export async function parsePublicKey(input: PublicKeyInput): Promise<SpkiKey> {
-  if (typeof input === "string") return parseSpki(onlyPublicKeyBlock(input));
+  if (typeof input === "string") return importable(parseSpki(onlyPublicKeyBlock(input)));
   if (input instanceof Uint8Array) {
     // PEM files arrive as bytes too: "-----" is not how DER can start.
-    if (input[0] === 0x2d) return parseSpki(onlyPublicKeyBlock(decodeText(input)));
-    return parseSpki(input);
+    if (input[0] === 0x2d) return importable(parseSpki(onlyPublicKeyBlock(decodeText(input))));
+    return importable(parseSpki(input));
   }
   if (input.type !== "public") throw new PublicKeyError("a public key is required");
   return parseSpki(new Uint8Array(await crypto.subtle.exportKey("spki", input)));
+}
+
+/** Well-formed DER can still hold a point off the curve or a broken modulus: WebCrypto decides. */
+async function importable(key: SpkiKey): Promise<SpkiKey> {
+  const params =
+    key.type === "ec" ? { name: "ECDSA", namedCurve: key.curve! } : { name: "RSA-PSS", hash: "SHA-256" };
+  try {
+    await crypto.subtle.importKey("spki", key.spki, params, false, ["verify"]);
+  } catch (error) {
+    throw new PublicKeyError("public key does not import (invalid point or modulus)", { cause: error });
+  }
+  return key;
 }
 
 function decodeText(bytes: Uint8Array): string {

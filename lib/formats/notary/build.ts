@@ -7,14 +7,9 @@ import { bytesEqual, toBase64, toBase64Url, utf8 } from "../encoding.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { notaryAlgorithmFor } from "../public-key.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
+import { rfc3339Seconds } from "../time.ts";
 import { CertificateError, parseCertificate } from "./certificate.ts";
-import {
-  DefaultSigningAgent,
-  formatNotaryTime,
-  NotaryHeader,
-  NotaryMediaType,
-  SigningSchemeX509,
-} from "./envelope.ts";
+import { DefaultSigningAgent, NotaryHeader, NotaryMediaType, SigningSchemeX509 } from "./envelope.ts";
 import { ThumbprintAnnotation, thumbprintAnnotation } from "./thumbprint.ts";
 
 export interface BuildNotaryOptions {
@@ -51,9 +46,9 @@ export async function buildNotarySignature(options: BuildNotaryOptions): Promise
     alg: algorithm,
     crit: expiry ? [NotaryHeader.SigningScheme, NotaryHeader.Expiry] : [NotaryHeader.SigningScheme],
     cty: NotaryMediaType.Payload,
-    ...(expiry ? { [NotaryHeader.Expiry]: formatNotaryTime(expiry) } : {}),
+    ...(expiry ? { [NotaryHeader.Expiry]: rfc3339Seconds(expiry) } : {}),
     [NotaryHeader.SigningScheme]: SigningSchemeX509,
-    [NotaryHeader.SigningTime]: formatNotaryTime(signingTime),
+    [NotaryHeader.SigningTime]: rfc3339Seconds(signingTime),
   };
   const protectedHeader = toBase64Url(utf8(JSON.stringify(header)));
   const payload = toBase64Url(utf8(JSON.stringify({ targetArtifact: targetArtifact(subject) })));
@@ -74,7 +69,7 @@ export async function buildNotarySignature(options: BuildNotaryOptions): Promise
     layer: { mediaType: NotaryMediaType.JwsEnvelope, bytes: utf8(JSON.stringify(envelope)) },
     annotations: {
       [ThumbprintAnnotation]: await thumbprintAnnotation(certificateChain),
-      "org.opencontainers.image.created": formatNotaryTime(signingTime),
+      "org.opencontainers.image.created": rfc3339Seconds(signingTime),
     },
   };
 }

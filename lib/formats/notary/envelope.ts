@@ -74,8 +74,3 @@ export const NotaryPayload = z.object({
     })
     .loose(),
 });
-
-/** RFC 3339 in UTC without fractional seconds, as the Notary spec asks for `signingTime`/`expiry`. */
-export function formatNotaryTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
