@@ -20,6 +20,9 @@ interface FormatModule {
   readonly layerMediaType: string;
   readonly build: (...args: never[]) => Promise<unknown>;
   readonly verify: (...args: never[]) => Promise<unknown>;
+  /** Tag-based formats only: how a signature joins the others, and where they live. */
+  readonly append?: (...args: never[]) => Promise<unknown>;
+  readonly tag?: (subjectDigest: string) => string;
 }
 
 export const formats = {
