@@ -183,37 +183,31 @@ export class Transport {
         ...(status !== undefined && { status }),
         ...(error !== undefined && { error: error instanceof Error ? error.name : "error" }),
       });
+    const init: RequestInit & { duplex?: "half" } = {
+      method: request.method,
+      headers,
+      signal,
+      redirect: "follow",
+    };
+    if (request.body !== undefined) {
+      init.body = request.body as BodyInit;
+      if (request.body instanceof ReadableStream) init.duplex = "half";
+    }
+    let status: number | undefined;
     try {
-      const init: RequestInit & { duplex?: "half" } = {
-        method: request.method,
-        headers,
-        signal,
-        redirect: "follow",
-      };
-      if (request.body !== undefined) {
-        init.body = request.body as BodyInit;
-        if (request.body instanceof ReadableStream) init.duplex = "half";
-      }
       const response = await this.#options.fetch(request.url, init);
-      let result: T;
-      try {
-        result = await consume(response);
-      } catch (error) {
-        report(response.status, error);
-        throw error;
-      }
-      report(response.status);
+      status = response.status;
+      const result = await consume(response);
+      report(status);
       return result;
     } catch (error) {
-      if (controller.signal.aborted && !request.signal?.aborted) {
-        const timeout = controller.signal.reason;
-        if (!(error instanceof BodyTooLargeError)) {
-          report(undefined, timeout);
-          throw timeout;
-        }
-      }
-      if (!(error instanceof BodyTooLargeError)) report(undefined, error);
-      throw error;
+      // Our timer fired: report and throw the timeout, not the AbortError it caused.
+      const failure =
+        controller.signal.aborted && !request.signal?.aborted && !(error instanceof BodyTooLargeError)
+          ? controller.signal.reason
+          : error;
+      report(status, failure);
+      throw failure;
     } finally {
       clearTimeout(timer);
     }

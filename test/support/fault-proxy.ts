@@ -9,6 +9,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import type { Socket } from "node:net";
 
 export interface RequestMatch {
   readonly method?: string;
@@ -37,6 +38,11 @@ export interface FaultProxy {
   readonly requests: ProxiedRequest[];
   /** Applies `fault` to the next `times` requests that match. */
   inject(fault: Fault, times: number, match?: RequestMatch): void;
+  /**
+   * Paginate tag lists as the distribution-spec describes (sorted, `n`, `last`, `Link: rel="next"`):
+   * distribution 2.8 ignores `n` and `last` on tags/list, so this stands in for registries that page.
+   */
+  paginateTags(enabled: boolean): void;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -51,6 +57,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   const rules: Rule[] = [];
   const requests: ProxiedRequest[] = [];
+  let paginate = false;
 
   const takeFault = (req: IncomingMessage): Fault | undefined => {
     const rule = rules.find(
@@ -84,6 +91,11 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "injected fault" }] }));
       return;
     }
+    if (paginate && req.method === "GET" && TAGS_LIST.test(req.url ?? "")) {
+      record();
+      paginateTags(target, req, res);
+      return;
+    }
     forward(target, req, res, fault, record);
   });
   const port = await listen(server);
@@ -93,6 +105,9 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     requests,
     inject(fault, times, match = {}) {
       rules.push({ fault, remaining: times, match });
+    },
+    paginateTags(enabled) {
+      paginate = enabled;
     },
     clear() {
       rules.length = 0;
@@ -106,6 +121,48 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   };
 }
 
+const TAGS_LIST = /^\/v2\/(.+)\/tags\/list(\?.*)?$/;
+
+/** Fetches the whole list upstream, then serves the page `n` after `last` with a next link. */
+function paginateTags(target: URL, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://proxy");
+  const upstream = httpRequest(
+    { host: target.hostname, port: target.port, method: "GET", path: url.pathname, headers: req.headers },
+    (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+      answer.on("end", () => {
+        if (answer.statusCode !== 200) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.end(Buffer.concat(chunks));
+          return;
+        }
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+          name: string;
+          tags: string[] | null;
+        };
+        const all = [...(body.tags ?? [])].sort();
+        const last = url.searchParams.get("last");
+        const after = last === null ? all : all.filter((tag) => tag > last);
+        const n = url.searchParams.has("n") ? Number(url.searchParams.get("n")) : after.length;
+        const page = after.slice(0, n);
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (page.length > 0 && after.length > page.length) {
+          const next = new URLSearchParams({ n: String(n), last: page[page.length - 1]! });
+          headers.link = `<${url.pathname}?${next}>; rel="next"`;
+        }
+        res.writeHead(200, headers);
+        res.end(JSON.stringify({ name: body.name, tags: page }));
+      });
+    },
+  );
+  upstream.on("error", () => {
+    res.writeHead(502);
+    res.end();
+  });
+  upstream.end();
+}
+
 function forward(
   target: URL,
   req: IncomingMessage,
@@ -117,7 +174,7 @@ function forward(
     { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
       record(answer.statusCode);
-      if (fault?.kind === "cut") return cutAfter(answer, res, fault.afterBytes);
+      if (fault?.kind === "cut") return cutAfter(answer, res, req.socket, fault.afterBytes);
       if (fault?.kind === "corrupt") return corrupt(answer, res);
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -131,7 +188,7 @@ function forward(
 }
 
 /** Sends the headers (full Content-Length) and `limit` bytes of body, then drops the connection. */
-function cutAfter(answer: IncomingMessage, res: ServerResponse, limit: number): void {
+function cutAfter(answer: IncomingMessage, res: ServerResponse, socket: Socket, limit: number): void {
   res.writeHead(answer.statusCode ?? 502, answer.headers);
   let sent = 0;
   answer.on("data", (chunk: Buffer) => {
@@ -142,7 +199,7 @@ function cutAfter(answer: IncomingMessage, res: ServerResponse, limit: number): 
     if (sent >= limit) {
       answer.destroy();
       // Let the written bytes reach the client before the reset.
-      setTimeout(() => res.socket?.destroy(), 20);
+      setTimeout(() => socket.destroy(), 20);
     }
   });
   answer.on("end", () => res.end());

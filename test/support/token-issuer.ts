@@ -2,11 +2,16 @@
 // loopback HTTP server issuing ES256 JWTs signed with jose. distribution 2.8 (registry/auth/token/
 // token.go, VerifySigningKey) finds the signing key from the token header: `x5c` (a chain verified
 // against `rootcertbundle`), `jwk`, or a libtrust `kid`. This issuer sends `x5c` with its self-signed
-// certificate, and the same certificate is the registry's root bundle.
+// certificate (made by openssl), and the same certificate is the registry's root bundle.
+
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import * as x509 from "@peculiar/x509";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { importPKCS8, SignJWT } from "jose";
 
 export interface TokenIssuerOptions {
   /** username → password accepted with Basic on the token endpoint. */
@@ -46,18 +51,8 @@ interface Access {
 export async function startTokenIssuer(options: TokenIssuerOptions): Promise<RunningTokenIssuer> {
   const service = options.service ?? "countersign-test-registry";
   const issuer = options.issuer ?? "countersign-test-issuer";
-  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: "CN=countersign test token issuer",
-    notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 24 * 3600_000),
-    keys: { privateKey, publicKey } as CryptoKeyPair,
-    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-  });
-  const x5c = Buffer.from(certificate.rawData).toString("base64");
-  await exportJWK(publicKey); // fails early if the key cannot be exported (wrong runtime)
+  const { privateKey, certificatePem, certificateDer } = await signingCertificate();
+  const x5c = certificateDer.toString("base64");
   const requests: TokenRequestRecord[] = [];
 
   const issue = async (account: string | undefined, scopes: readonly string[]) => {
@@ -132,10 +127,42 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Run
     realm: `http://127.0.0.1:${port}/token`,
     service,
     issuer,
-    certificatePem: certificate.toString("pem"),
+    certificatePem,
     requests,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A P-256 key and its self-signed certificate, made by openssl (which the tests already require). */
+async function signingCertificate() {
+  const dir = await mkdtemp(join(tmpdir(), "countersign-token-issuer-"));
+  try {
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    await promisify(execFile)("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=countersign test token issuer",
+    ]);
+    const certificatePem = await readFile(cert, "utf8");
+    const privateKey = await importPKCS8(await readFile(key, "utf8"), "ES256");
+    const base64 = certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, "");
+    return { privateKey, certificatePem, certificateDer: Buffer.from(base64, "base64") };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** `repository:team/app:pull,push`; the name may itself contain `:` (a registry with a port). */
