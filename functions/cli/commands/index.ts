@@ -1,7 +1,8 @@
 // Every CLI command. Adding one: a file under commands/ exporting a Command, and one line here.
 import type { Command } from "../command.ts";
+import { configCommands } from "./config.ts";
 import { copyCommand } from "./copy.ts";
 import { discover } from "./discover.ts";
 import { manifestGet } from "./manifest-get.ts";
 
-export const commands: readonly Command[] = [manifestGet, discover, copyCommand];
+export const commands: readonly Command[] = [manifestGet, discover, copyCommand, ...configCommands];
