@@ -24,6 +24,8 @@ export interface BuildBundleOptions {
 
 export interface SigstoreBundleSignature {
   readonly artifactType: typeof SigstoreBundleMediaType;
+  /** Pass it as the manifest's `created` (its annotation already says so); whole seconds. */
+  readonly created: Date;
   readonly layer: { readonly mediaType: typeof SigstoreBundleMediaType; readonly bytes: Uint8Array };
   readonly annotations: {
     readonly [BundleAnnotation.Content]: "dsse-envelope";
@@ -39,6 +41,7 @@ export async function publicKeyHint(spki: Uint8Array): Promise<string> {
 
 export async function buildSigstoreBundle(options: BuildBundleOptions): Promise<SigstoreBundleSignature> {
   assertSubjectDescriptor(options.subject);
+  const created = new Date(Math.floor((options.created ?? new Date()).getTime() / 1000) * 1000);
   const statement = signStatement(options.subject.digest);
   // DSSE and Sigstore carry ECDSA signatures in ASN.1 DER.
   const signature = await options.signer.sign(preAuthEncoding(InTotoPayloadType, statement), "der");
@@ -59,11 +62,12 @@ export async function buildSigstoreBundle(options: BuildBundleOptions): Promise<
   };
   return {
     artifactType: SigstoreBundleMediaType,
+    created,
     layer: { mediaType: SigstoreBundleMediaType, bytes: utf8(JSON.stringify(bundle)) },
     annotations: {
       [BundleAnnotation.Content]: "dsse-envelope",
       [BundleAnnotation.PredicateType]: CosignSignPredicateType,
-      "org.opencontainers.image.created": rfc3339Seconds(options.created ?? new Date()),
+      "org.opencontainers.image.created": rfc3339Seconds(created),
     },
   };
 }

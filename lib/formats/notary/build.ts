@@ -26,6 +26,8 @@ export interface BuildNotaryOptions {
 
 export interface NotarySignature {
   readonly artifactType: typeof NotaryMediaType.Signature;
+  /** The signing time: pass it as the manifest's `created` (its annotation already says so). */
+  readonly created: Date;
   readonly layer: { readonly mediaType: typeof NotaryMediaType.JwsEnvelope; readonly bytes: Uint8Array };
   readonly annotations: {
     readonly [ThumbprintAnnotation]: string;
@@ -66,6 +68,7 @@ export async function buildNotarySignature(options: BuildNotaryOptions): Promise
   };
   return {
     artifactType: NotaryMediaType.Signature,
+    created: signingTime,
     layer: { mediaType: NotaryMediaType.JwsEnvelope, bytes: utf8(JSON.stringify(envelope)) },
     annotations: {
       [ThumbprintAnnotation]: await thumbprintAnnotation(certificateChain),

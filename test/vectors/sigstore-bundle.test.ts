@@ -1,0 +1,106 @@
+// The sigstore-conformance `managed-key-happy-path` bundle (public-good Rekor entry and TSA timestamp)
+// verified through verifySigstoreBundle, i.e. @sigstore/verify: valid with its key, invalid otherwise.
+import { describe, expect, it } from "vitest";
+import { buildSigstoreBundle, publicKeyHint } from "../../lib/formats/bundle/build.ts";
+import { verifySigstoreBundle } from "../../lib/formats/bundle/verify.ts";
+import { pemBlocks } from "../../lib/formats/pem.ts";
+import { LocalSigner } from "../../lib/signing/local.ts";
+import { sha256SumMismatches, vectorBytes, vectorText } from "../support/vectors.ts";
+
+const FOLDER = "sigstore-bundle-v03-key-msgsig-conformance-prod";
+const bundle = vectorBytes(FOLDER, "bundle.sigstore.json");
+const artifact = vectorBytes(FOLDER, "artifact-a.txt");
+const publicGood = {
+  transparencyLogs: pemBlocks(vectorText(FOLDER, "rekor-public-good.pub"), "PUBLIC KEY").map((publicKey) => ({
+    publicKey,
+    baseUrl: "https://rekor.sigstore.dev",
+  })),
+  timestampAuthorities: [pemBlocks(vectorText(FOLDER, "tsa-public-good-chain.pem"), "CERTIFICATE")],
+};
+
+describe(FOLDER, () => {
+  it("is intact (SHA256SUMS)", () => {
+    expect(sha256SumMismatches(FOLDER)).toEqual([]);
+  });
+
+  it("is valid with key.pub: signature, Rekor entry and RFC 3161 timestamp all verify", async () => {
+    const verdict = await verifySigstoreBundle(bundle, {
+      publicKey: vectorText(FOLDER, "key.pub"),
+      artifact,
+      ...publicGood,
+    });
+    expect(verdict).toEqual({
+      ok: true,
+      format: "bundle",
+      mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+      content: "message-signature",
+      keyHint: "TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk=",
+      keyHintMatches: true,
+      transparencyLogEntries: 1,
+      timestamps: 1,
+    });
+  });
+
+  it("is invalid with NEGATIVE-wrong-key.pub", async () => {
+    const verdict = await verifySigstoreBundle(bundle, {
+      publicKey: vectorText(FOLDER, "NEGATIVE-wrong-key.pub"),
+      artifact,
+      ...publicGood,
+    });
+    expect(verdict).toMatchObject({ ok: false, code: "key" });
+  });
+
+  it("is invalid with a well-formed key that did not sign it", async () => {
+    const other = await LocalSigner.generate("ES256");
+    const verdict = await verifySigstoreBundle(bundle, {
+      publicKey: (await other.publicKey()).pem,
+      artifact,
+      ...publicGood,
+    });
+    expect(verdict).toMatchObject({ ok: false, code: "signature" });
+    if (!verdict.ok) expect(verdict.reason).toContain("names another key");
+  });
+
+  it("is invalid for another artifact", async () => {
+    const tampered = new Uint8Array(artifact);
+    tampered[0]! ^= 0x20;
+    const verdict = await verifySigstoreBundle(bundle, {
+      publicKey: vectorText(FOLDER, "key.pub"),
+      artifact: tampered,
+      ...publicGood,
+    });
+    expect(verdict).toMatchObject({ ok: false, code: "signature" });
+  });
+
+  it("is invalid when its Rekor entry and timestamp cannot be checked (present entries must verify)", async () => {
+    const verdict = await verifySigstoreBundle(bundle, {
+      publicKey: vectorText(FOLDER, "key.pub"),
+      artifact,
+    });
+    expect(verdict).toMatchObject({ ok: false, code: "transparency" });
+  });
+
+  it("uses the hint our bundles write: base64(SHA-256(SPKI DER))", async () => {
+    const [spki] = pemBlocks(vectorText(FOLDER, "key.pub"), "PUBLIC KEY");
+    expect(await publicKeyHint(spki!)).toBe(
+      JSON.parse(new TextDecoder().decode(bundle)).verificationMaterial.publicKey.hint,
+    );
+  });
+
+  it("has the shape of what buildSigstoreBundle writes (same media type and verification material)", async () => {
+    const signer = await LocalSigner.generate("ES256");
+    const subject = {
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: `sha256:${"a".repeat(64)}`,
+      size: 1,
+    };
+    const ours = JSON.parse(
+      new TextDecoder().decode((await buildSigstoreBundle({ subject, signer })).layer.bytes),
+    );
+    const theirs = JSON.parse(new TextDecoder().decode(bundle));
+    expect(ours.mediaType).toBe(theirs.mediaType);
+    expect(Object.keys(ours.verificationMaterial)).toEqual(Object.keys(theirs.verificationMaterial));
+    expect(Object.keys(ours.verificationMaterial.publicKey)).toEqual(["hint"]);
+    expect(Object.keys(ours)).toEqual(["mediaType", "verificationMaterial", "dsseEnvelope"]);
+  });
+});
