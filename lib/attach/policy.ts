@@ -40,7 +40,7 @@ export type PolicyDecision<Event extends PolicyEvent = PolicyEvent> =
     }
   | { readonly allowed: false; readonly code: DenyCode; readonly reason: string };
 
-export type PolicyConfig = Pick<Config, "registries" | "policy">;
+export type DecisionConfig = Pick<Config, "registries" | "policy">;
 
 // distribution-spec: `<name>` path components, a tag, a digest (sha256 or sha512).
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -59,7 +59,7 @@ export function isCosignDigestTag(tag: string): boolean {
 /** Decides one event. `webhook` (when the event came through one) may narrow the registries further. */
 export function decide<Event extends PolicyEvent>(
   event: Event,
-  config: PolicyConfig,
+  config: DecisionConfig,
   webhook?: Pick<WebhookConfig, "registries">,
 ): PolicyDecision<Event> {
   const invalid = invalidEvent(event);

@@ -3,16 +3,14 @@
 // `INSERT … ON CONFLICT … DO UPDATE … WHERE` (SQLite "UPSERT", 3.24+), so the check and the write are
 // one atomic statement and `changes` says who won. Times in lease columns are epoch milliseconds from
 // the caller's clock, never SQL's, so every backend compares the same numbers.
-import type { FormatName } from "../config/formats.ts";
 import { JobExistsError, JobNotFoundError, StoreError } from "./errors.ts";
 import type { SqlDatabase, SqlValue } from "./sql-database.ts";
+import { type JobRow, type SignatureRow, toJob, toSignature } from "./sql-rows.ts";
 import type {
   ClaimResult,
-  FormatOutcomes,
   Job,
   JobPatch,
   JobQuery,
-  JobStatus,
   NewJob,
   SignatureKey,
   SignatureRecord,
@@ -125,34 +123,6 @@ WHERE webhook_deliveries.expires_at <= ?`,
   sweepDeliveries: "DELETE FROM webhook_deliveries WHERE expires_at <= ?",
   sweepLocks: "DELETE FROM subject_locks WHERE expires_at <= ?",
 } as const;
-
-interface JobRow {
-  readonly id: string;
-  readonly status: string;
-  readonly registry: string;
-  readonly repository: string;
-  readonly reference: string;
-  readonly digest: string | null;
-  readonly source: string | null;
-  readonly attempts: number;
-  readonly last_error: string | null;
-  readonly outcomes: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly started_at: string | null;
-  readonly finished_at: string | null;
-}
-
-interface SignatureRow {
-  readonly registry: string;
-  readonly repository: string;
-  readonly digest: string;
-  readonly format: string;
-  readonly key_id: string;
-  readonly signature_digest: string;
-  readonly artifact_type: string;
-  readonly created_at: string;
-}
 
 export interface SqlStoreOptions {
   /** Epoch milliseconds; leases and timestamps come from here. */
@@ -364,44 +334,4 @@ function optional(value: string | null | undefined): [SqlValue, SqlValue] {
 
 function keyParams(key: SignatureKey): SqlValue[] {
   return [key.registry, key.repository, key.digest, key.format, key.keyId];
-}
-
-function toJob(row: JobRow): Job {
-  let outcomes: FormatOutcomes;
-  try {
-    outcomes = JSON.parse(row.outcomes) as FormatOutcomes;
-  } catch (error) {
-    throw new StoreError(`job ${row.id} has unreadable outcomes`, { cause: error });
-  }
-  return {
-    id: row.id,
-    status: row.status as JobStatus,
-    request: {
-      registry: row.registry,
-      repository: row.repository,
-      reference: row.reference,
-      ...(row.digest === null ? {} : { digest: row.digest }),
-    },
-    ...(row.source === null ? {} : { source: row.source }),
-    attempts: row.attempts,
-    ...(row.last_error === null ? {} : { lastError: row.last_error }),
-    outcomes,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    ...(row.started_at === null ? {} : { startedAt: row.started_at }),
-    ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
-  };
-}
-
-function toSignature(row: SignatureRow): SignatureRecord {
-  return {
-    registry: row.registry,
-    repository: row.repository,
-    digest: row.digest,
-    format: row.format as FormatName,
-    keyId: row.key_id,
-    signatureDigest: row.signature_digest,
-    artifactType: row.artifact_type,
-    createdAt: row.created_at,
-  };
 }
