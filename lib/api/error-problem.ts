@@ -1,6 +1,8 @@
 // Typed errors of lib, each mapped to one problem type at the edge. `detail` carries only messages that
 // their modules promise are free of secrets; anything unrecognized is a 500 whose detail says nothing.
 import { z } from "zod";
+import { QueueUnavailableError, ReferenceRefusedError } from "../attach/intake.ts";
+import { UnconfiguredRegistryError } from "../attach/registries.ts";
 import { scrubString } from "../observability/redact.ts";
 import { AuthenticationError, RegistryConnectionError, RegistryError } from "../oci/errors.ts";
 import { InvalidReferenceError } from "../oci/reference.ts";
@@ -59,6 +61,12 @@ export function problemForError(error: unknown): MappedProblem {
   if (error instanceof z.ZodError) {
     const errors = zodIssues(error);
     return mapped(ProblemTypes.invalidRequest, describeIssues(errors, "request"), { errors });
+  }
+  if (error instanceof ReferenceRefusedError || error instanceof UnconfiguredRegistryError) {
+    return mapped(ProblemTypes.referenceNotAllowed, error.message);
+  }
+  if (error instanceof QueueUnavailableError) {
+    return mapped(ProblemTypes.queueUnavailable, error.message, { headers: { "Retry-After": "5" } });
   }
   if (error instanceof StoreError) {
     // Driver messages can quote SQL and values; the log line keeps them, the client gets the class.

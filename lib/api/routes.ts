@@ -187,3 +187,23 @@ export const webhookRoute = createRoute({
     503: problem("The sender's credentials cannot be checked right now (e.g. key set unreachable)."),
   },
 });
+
+export const openApiRoute = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  tags: ["operations"],
+  summary: "This API's OpenAPI 3.1 description",
+  responses: {
+    200: json("The OpenAPI document.", z.record(z.string(), z.unknown()).openapi({ type: "object" })),
+  },
+});
+
+export const docsRoute = createRoute({
+  method: "get",
+  path: "/docs",
+  tags: ["operations"],
+  summary: "Human-readable API documentation (static HTML, no scripts)",
+  responses: {
+    200: { description: "The documentation page.", content: { "text/html": { schema: z.string() } } },
+  },
+});

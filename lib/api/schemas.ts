@@ -122,23 +122,36 @@ export const AttachmentListSchema = z
   .object({ reference: z.string(), attachments: z.array(AttachmentSchema) })
   .openapi("AttachmentList");
 
-export const SignatureVerificationSchema = z
+export const SignatureCheckSchema = z
   .object({
     format: FormatNameSchema,
-    status: z.enum(["verified", "failed", "missing"]),
-    signatureDigest: digest.optional(),
-    keyId: z.string().optional(),
-    code: z.string().optional().openapi({ description: "Why it failed: `signature`, `key`, `subject`, …" }),
-    reason: z.string().optional(),
+    digest: digest.openapi({
+      description: "The referrer manifest (notary, bundle) or the `.sig` manifest (cosign).",
+    }),
+    ok: z.boolean(),
+    detail: z
+      .string()
+      .openapi({ description: "Why it failed; for a success, the key or trust anchor that matched." }),
+    created: timestamp.optional(),
   })
-  .openapi("SignatureVerification");
+  .openapi("SignatureCheck");
+
+export const FormatReportSchema = z
+  .object({
+    format: FormatNameSchema,
+    verified: z
+      .boolean()
+      .openapi({ description: "At least one attached signature of this format verifies." }),
+    signatures: z.array(SignatureCheckSchema),
+  })
+  .openapi("FormatReport");
 
 export const VerifyReportSchema = z
   .object({
     reference: z.string(),
-    digest,
+    digest: digest.openapi({ description: "The subject's digest the signatures were checked against." }),
     verified: z.boolean().openapi({ description: "Every checked format has a signature that verifies." }),
-    results: z.array(SignatureVerificationSchema),
+    formats: z.array(FormatReportSchema),
   })
   .openapi("VerifyReport");
 
@@ -204,6 +217,8 @@ export const WebhookAcceptedSchema = z
 
 export type SignatureRequest = z.infer<typeof SignatureRequestSchema>;
 export type Attachment = z.infer<typeof AttachmentSchema>;
-export type SignatureVerification = z.infer<typeof SignatureVerificationSchema>;
+export type SignatureCheck = z.infer<typeof SignatureCheckSchema>;
+export type FormatReport = z.infer<typeof FormatReportSchema>;
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+export type PublicKey = z.infer<typeof PublicKeySchema>;
 export type WebhookAccepted = z.infer<typeof WebhookAcceptedSchema>;

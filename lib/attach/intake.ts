@@ -2,6 +2,7 @@
 // filtered by the policy; an API call names a reference. Each allowed push becomes one stored job and
 // one queue message. Nothing here talks to a registry: refused events cost no outbound request at all.
 import type { FormatName } from "../config/formats.ts";
+import type { Config } from "../config/schema.ts";
 import type { WebhookConfig } from "../config/webhooks.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ServiceMetrics, WebhookOutcome } from "../observability/service-metrics.ts";
@@ -12,6 +13,7 @@ import { webhookSources } from "../webhooks/index.ts";
 import type { PushEvent } from "../webhooks/push-event.ts";
 import type { IgnoredEvent, WebhookDelivery, WebhookSource } from "../webhooks/source.ts";
 import type { JobQueue } from "./attach-job.ts";
+import { decide } from "./policy.ts";
 
 /** The policy's answer for one event; `event` is the event as the job should see it (normalized host). */
 export type IntakeDecision =
@@ -20,6 +22,16 @@ export type IntakeDecision =
 
 /** The policy as intake sees it: `webhook` is undefined for API requests. */
 export type IntakePolicy = (event: PushEvent, webhook: WebhookConfig | undefined) => IntakeDecision;
+
+/** The configured policy (lib/attach/policy.ts `decide`), narrowed further by the webhook's registries. */
+export function configPolicy(config: Pick<Config, "registries" | "policy">): IntakePolicy {
+  return (event, webhook) => {
+    const decision = decide(event, config, webhook);
+    return decision.allowed
+      ? { allowed: true, event: decision.event }
+      : { allowed: false, reason: decision.reason };
+  };
+}
 
 /** Webhook sources by kind; settings are typed by each source, the registry erases that. */
 export type WebhookSourceRegistry = Readonly<Record<string, WebhookSource<never>>>;

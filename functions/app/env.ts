@@ -1,0 +1,14 @@
+// What every handler of the app can read from the Hono context.
+import type { Caller } from "../../lib/api/api-auth.ts";
+import type { Logger } from "../../lib/observability/logger.ts";
+
+export interface AppEnv {
+  Variables: {
+    /** Echoed as `X-Request-Id` and as `instance` of problem responses. */
+    requestId: string;
+    /** The app's logger bound to this request's id. */
+    log: Logger;
+    /** Set by the auth middleware when the request carried valid credentials. */
+    caller: Caller | undefined;
+  };
+}

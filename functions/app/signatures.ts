@@ -1,0 +1,87 @@
+// Sign on demand, and the two registry reads ("what is attached", "does it verify"). The reads are
+// operations injected by the runtime (they talk to registries through lib/attach's directory of
+// configured hosts); the app checks the reference names a configured registry before calling them.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { callerSource } from "../../lib/api/api-auth.ts";
+import { HttpProblem, ProblemTypes } from "../../lib/api/problem.ts";
+import { attachmentsRoute, signRoute, verifyRoute } from "../../lib/api/routes.ts";
+import type { Attachment, VerifyReport } from "../../lib/api/schemas.ts";
+import { type IntakeDeps, submitSignature } from "../../lib/attach/intake.ts";
+import {
+  normalizeRegistryHost,
+  parseRegistryHostPattern,
+  registryHostMatches,
+} from "../../lib/config/registry-host.ts";
+import { parseReference, type Reference } from "../../lib/oci/reference.ts";
+import type { AppEnv } from "./env.ts";
+
+/** The registry reads behind the REST API, written against lib/attach and injected per runtime. */
+export interface ApiOperations {
+  /** Everything attached to the image `ref` names (referrers API, fallback tag, cosign `.sig` tag). */
+  attachments(ref: string): Promise<Attachment[]>;
+  /** Which formats verify for the image `ref` names, with the configured keys. */
+  verify(ref: string): Promise<VerifyReport>;
+}
+
+export interface SignatureRouteDeps {
+  readonly intake: IntakeDeps;
+  readonly operations: ApiOperations;
+  readonly registries: readonly { readonly host: string }[];
+}
+
+/** Parses `ref` and refuses any registry outside the configuration: reads must not become SSRF. */
+function configuredReference(ref: string, registries: SignatureRouteDeps["registries"]): Reference {
+  const reference = parseReference(ref);
+  const host = normalizeRegistryHost(reference.registry);
+  const configured =
+    host !== undefined &&
+    registries.some((registry) => {
+      const parsed = parseRegistryHostPattern(registry.host);
+      return "pattern" in parsed && registryHostMatches(parsed.pattern, host);
+    });
+  if (!configured) {
+    throw new HttpProblem(
+      ProblemTypes.referenceNotAllowed,
+      `registry ${JSON.stringify(reference.registry)} is not configured`,
+    );
+  }
+  return reference;
+}
+
+export function signatureRoutes(app: OpenAPIHono<AppEnv>, deps: SignatureRouteDeps): void {
+  app.openapi(signRoute, async (c) => {
+    const caller = c.get("caller");
+    // The access middleware authenticates this path unconditionally; this guards a miswired app.
+    if (caller === undefined) throw new HttpProblem(ProblemTypes.unauthorized, "credentials are required");
+    const body = c.req.valid("json");
+    const reference = parseReference(body.reference);
+    const job = await submitSignature(
+      {
+        registry: reference.registry,
+        repository: reference.repository,
+        tag: reference.tag,
+        digest: reference.digest,
+        formats: body.formats,
+        recursive: body.recursive,
+        source: callerSource(caller),
+      },
+      { ...deps.intake, logger: c.get("log") },
+    );
+    const link = `/v1/jobs/${encodeURIComponent(job.id)}`;
+    c.header("Location", link);
+    return c.json({ jobId: job.id, status: job.status, request: job.request, links: { job: link } }, 202);
+  });
+
+  app.openapi(attachmentsRoute, async (c) => {
+    const { ref } = c.req.valid("query");
+    configuredReference(ref, deps.registries);
+    const attachments = await deps.operations.attachments(ref);
+    return c.json({ reference: ref, attachments }, 200);
+  });
+
+  app.openapi(verifyRoute, async (c) => {
+    const { ref } = c.req.valid("query");
+    configuredReference(ref, deps.registries);
+    return c.json(await deps.operations.verify(ref), 200);
+  });
+}
