@@ -118,7 +118,7 @@ export class ManifestTooLargeError extends Error {
   readonly size: number | undefined;
   constructor(what: string, limit: number, size?: number) {
     super(
-      `${what}: manifest of ${size === undefined ? "more than" : ""}${size ?? limit} bytes exceeds the ${limit}-byte limit`,
+      `${what}: manifest of ${size === undefined ? "more than " : ""}${size ?? limit} bytes exceeds the ${limit}-byte limit`,
     );
     this.limit = limit;
     this.size = size;

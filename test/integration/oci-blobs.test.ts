@@ -2,6 +2,7 @@
 // POST+PUT, chunked PATCH, streams), cross-repository mount and its fallback, and streaming reads that
 // resume after a cut connection and fail on altered bytes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPooledFetch } from "../../functions/node/fetch.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { DigestMismatchError, RegistryError, SizeMismatchError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
@@ -155,6 +156,28 @@ describe("blob uploads", () => {
 
     expect(await client.repository("blobs/third").mountBlob(d, "blobs/source")).toBe(true);
     expect(await client.repository("blobs/fourth").mountBlob(od, "blobs/nowhere")).toBe(false);
+  });
+});
+
+describe("with the pooled Node fetch", () => {
+  it("uploads streams in chunks and downloads over kept-alive connections", async () => {
+    const pooled = createPooledFetch({ connectionsPerOrigin: 2 });
+    try {
+      const repo = new RegistryClient(registry.host, {
+        fetch: pooled.fetch,
+        limits: { chunkBytes: 64 * 1024 },
+      }).repository("blobs/pooled");
+      const bytes = random(200 * 1024);
+      const d = await bytesDescriptor(bytes, "application/octet-stream");
+      await repo.pushBlob(d, streamOf(bytes, 10_000));
+      expectSame(await readAll(await repo.fetchBlob(d)), bytes);
+      const small = random(100);
+      const sd = await bytesDescriptor(small, "application/octet-stream");
+      await Promise.all([repo.pushBlob(sd, small), repo.pushBlob(sd, small), repo.pushBlob(sd, small)]);
+      expectSame(await repo.fetchBlobBytes(sd), small);
+    } finally {
+      await pooled.close();
+    }
   });
 });
 
