@@ -3,12 +3,7 @@
 import { verifyingStream } from "./blob-verifier.ts";
 import type { Descriptor } from "./descriptor.ts";
 import { parseDigest } from "./digest.ts";
-import {
-  RegistryConnectionError,
-  RegistryError,
-  RegistryProtocolError,
-  SizeMismatchError,
-} from "./errors.ts";
+import { RegistryConnectionError, RegistryProtocolError, SizeMismatchError } from "./errors.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { blobUrl } from "./routes.ts";
 import { concat, type RegistryRequest } from "./transport.ts";
@@ -150,15 +145,5 @@ function resumable(
     async cancel(reason) {
       await current.reader.cancel(reason).catch(() => {});
     },
-  });
-}
-
-export function blobNotFound(ctx: RepositoryContext, digest: string): RegistryError {
-  return new RegistryError({
-    operation: "blob.head",
-    method: "HEAD",
-    url: blobUrl(ctx, digest),
-    status: 404,
-    errors: [{ code: "BLOB_UNKNOWN", message: `${digest} not found` }],
   });
 }
