@@ -91,7 +91,7 @@ const signerSchema = z
       })
       .optional()
       .describe(
-        "Private key file (PEM, PKCS#8) or an AWS KMS key URI awskms://[endpoint]/<key id | alias/name | ARN>. Omitted: a P-256 key generated once in <dataDir>/keys.",
+        "Private key file (PEM, PKCS#8; relative to the configuration file) or an AWS KMS key URI awskms://[endpoint]/<key id | alias/name | ARN>. Omitted: a P-256 key generated once in <dataDir>/keys.",
       ),
     certificateChain: z
       .string()
@@ -241,7 +241,7 @@ export function configSchema(resolver: SecretResolver) {
         .min(1)
         .default(".countersign")
         .describe(
-          "Directory for the generated key and the SQLite store (relative to the working directory).",
+          "Directory for the generated key and the SQLite store (countersign.db). Relative paths here and in signer are relative to the configuration file (the working directory without one).",
         ),
       server: serverSchema,
       queue: queueSchema,
