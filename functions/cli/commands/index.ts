@@ -3,6 +3,13 @@ import type { Command } from "../command.ts";
 import { configCommands } from "./config.ts";
 import { copyCommand } from "./copy.ts";
 import { discover } from "./discover.ts";
+import { keysCommands } from "./keys.ts";
 import { manifestGet } from "./manifest-get.ts";
 
-export const commands: readonly Command[] = [manifestGet, discover, copyCommand, ...configCommands];
+export const commands: readonly Command[] = [
+  manifestGet,
+  discover,
+  copyCommand,
+  ...configCommands,
+  ...keysCommands,
+];
