@@ -81,7 +81,7 @@ describe(VALID, () => {
 
   it("is rejected when one payload byte changes", async () => {
     const payload = vectorBytes(VALID, "payload.json");
-    payload[payload.length - 2] ^= 0x01;
+    payload[payload.length - 2]! ^= 0x01;
     expect(await verify(VALID, "cosign.pub", { payload })).toMatchObject({ ok: false, code: "signature" });
   });
 
