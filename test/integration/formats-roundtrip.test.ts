@@ -156,7 +156,7 @@ describe.each(names)("Notary JWS with %s", (name) => {
     });
     // A certificate altered outside its key: the JWS still verifies, the chain does not.
     const tamperedCertificate = await withEnvelope(fixture, (jws) => {
-      const der = Buffer.from(jws.header.x5c[0], "base64");
+      const der = Buffer.from(jws.header.x5c[0]!, "base64");
       der[der.length - 3]! ^= 0x01;
       jws.header.x5c[0] = der.toString("base64");
     });
@@ -296,9 +296,9 @@ describe.each(names)("Sigstore bundle with %s", (name) => {
       code: "signature",
     });
     const otherSignature = edit((json) => {
-      const sig = Buffer.from(json.dsseEnvelope.signatures[0].sig, "base64");
+      const sig = Buffer.from(json.dsseEnvelope.signatures[0]!.sig, "base64");
       sig[sig.length - 4]! ^= 0x01;
-      json.dsseEnvelope.signatures[0].sig = sig.toString("base64");
+      json.dsseEnvelope.signatures[0]!.sig = sig.toString("base64");
     });
     expect(await verifySigstoreBundle(otherSignature, options)).toMatchObject({
       ok: false,
