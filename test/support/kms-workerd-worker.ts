@@ -1,0 +1,49 @@
+// A Worker that exercises lib/signing inside workerd (bundled for the browser, as Wrangler does): a
+// KMS signer through the SDK's browser build, a local WebCrypto signer, and a certificate from each.
+// The KMS URI and the message arrive as query parameters; results go back as JSON for Node to verify.
+import { certificatePem, createNotaryCertificate } from "../../lib/signing/certificate.ts";
+import { KmsSigner } from "../../lib/signing/kms.ts";
+import { LocalSigner } from "../../lib/signing/local.ts";
+import { encodeBase64 } from "../../lib/signing/pem.ts";
+import type { Signer } from "../../lib/signing/signer.ts";
+
+export interface WorkerdSigningResult {
+  readonly keyId: string;
+  readonly pem: string;
+  /** base64 of each signature */
+  readonly raw: string;
+  readonly der: string;
+  readonly largeDer: string;
+  readonly certificate: string;
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (!url.searchParams.has("uri")) return new Response(null, { status: 204 }); // readiness probe
+    const message = new TextEncoder().encode(url.searchParams.get("message") ?? "");
+    const large = new Uint8Array(5000).fill(3);
+    const kms = await KmsSigner.open(url.searchParams.get("uri") ?? "", {
+      clientConfig: {
+        region: "us-east-1",
+        credentials: { accessKeyId: "AKIDWORKERD", secretAccessKey: "x" },
+      },
+    });
+    const results: Record<string, WorkerdSigningResult> = {};
+    const signers: [string, Signer][] = [
+      ["kms", kms],
+      ["local", await LocalSigner.generate("ES256")],
+    ];
+    for (const [name, signer] of signers) {
+      results[name] = {
+        keyId: signer.keyId,
+        pem: (await signer.publicKey()).pem,
+        raw: encodeBase64(await signer.sign(message, "raw")),
+        der: encodeBase64(await signer.sign(message, "der")),
+        largeDer: encodeBase64(await signer.sign(large, "der")),
+        certificate: certificatePem(await createNotaryCertificate(signer, { subject: "CN=workerd" })),
+      };
+    }
+    return Response.json(results);
+  },
+};
