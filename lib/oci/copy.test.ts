@@ -115,4 +115,40 @@ describe("copy between OCI layouts", () => {
     expect(result.referrers).toBe(2);
     expect(result.tags).toEqual(expect.arrayContaining(["v1", sigTag]));
   });
+
+  it("pushes children before parents and keeps at most `concurrency` transfers in flight", async () => {
+    const { layout: source } = newLayout("src");
+    const { amd, arm, index } = await multiArch(source);
+    const { layout: inner } = newLayout("dst");
+    const order: string[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    const overrides: Partial<Target> = {
+      async pushBlob(descriptor, content) {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await inner.pushBlob(descriptor, content);
+        inFlight--;
+        order.push(descriptor.digest);
+      },
+      async pushManifest(bytes, mediaType, tag) {
+        const pushed = await inner.pushManifest(bytes, mediaType, tag);
+        order.push(pushed.descriptor.digest);
+        return pushed;
+      },
+    };
+    const destination = new Proxy(inner, {
+      get: (target, property) => {
+        const value = overrides[property as keyof Target] ?? Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await copy(source, "multi", destination, { tag: "multi", concurrency: 2 });
+    expect(peak).toBe(2);
+    expect(order.at(-1)).toBe(index.descriptor.digest);
+    for (const image of [amd, arm]) {
+      const at = order.indexOf(image.manifest.descriptor.digest);
+      for (const content of image.blobs) expect(order.indexOf(content.descriptor.digest)).toBeLessThan(at);
+    }
+  });
 });

@@ -40,7 +40,7 @@ export function parseLayoutReference(input: string): LayoutReference {
     return { directory: requireDirectory(input, rest.slice(0, at)), digest };
   }
   const colon = rest.lastIndexOf(":");
-  if (colon > 0 && TAG.test(rest.slice(colon + 1))) {
+  if (colon >= 0 && TAG.test(rest.slice(colon + 1))) {
     return { directory: requireDirectory(input, rest.slice(0, colon)), tag: rest.slice(colon + 1) };
   }
   return { directory: requireDirectory(input, rest) };
