@@ -22,4 +22,6 @@ export interface JobQueue {
  * What the worker tells the queue after a run: `retry` for transient failures (the queue redelivers
  * with backoff), `done` otherwise (a permanent failure is recorded as a dead job, not retried).
  */
-export type AttachJobResult = { readonly kind: "done" } | { readonly kind: "retry"; readonly delayMs: number };
+export type AttachJobResult =
+  | { readonly kind: "done" }
+  | { readonly kind: "retry"; readonly delayMs: number };

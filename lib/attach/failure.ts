@@ -17,10 +17,25 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
-/** Full-jitter exponential backoff for a job's next attempt: 1 s, 2 s, 4 s … capped at 5 min. */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const cap = Math.min(300_000, 1_000 * 2 ** Math.max(0, attempt - 1));
-  return Math.max(250, Math.floor(random() * cap));
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly factor: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000, factor: 2 };
+
+/**
+ * Delay before the attempt after `attempt` (counted from 1): exponential, capped, with "equal jitter"
+ * (half fixed, half random) so that 20 jobs failing together do not come back together.
+ */
+export function retryDelayMs(
+  attempt: number,
+  backoff: Backoff = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1));
+  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
 
 /** A message safe to store and show over REST: the error's own message (lib errors never carry secrets). */

@@ -9,7 +9,7 @@ import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
 import type { FormatOutcome, FormatOutcomes, SignatureKey, Store } from "../store/store.ts";
 import type { AttachJob, AttachJobResult } from "./attach-job.ts";
-import { describeFailure, isTransient, retryDelayMs, SignatureBusyError } from "./failure.ts";
+import { type Backoff, describeFailure, isTransient, retryDelayMs, SignatureBusyError } from "./failure.ts";
 import { isSignatureArtifact } from "./policy.ts";
 import { signSubject } from "./sign-subject.ts";
 
@@ -25,8 +25,9 @@ export interface AttachDeps {
   readonly lock: SubjectLock;
   readonly formats: readonly FormatName[];
   readonly signIndexChildren: boolean;
-  /** After this many attempts a transient failure is given up as a dead letter. Default 8. */
+  /** After this many attempts a transient failure is given up as a dead letter. Default 5. */
   readonly maxAttempts?: number;
+  readonly backoff?: Backoff;
   /** How long a signature claim is held before another worker may take it over. Default 5 min. */
   readonly claimLeaseMs?: number;
   readonly now?: () => Date;
@@ -55,14 +56,14 @@ export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1
   } catch (error) {
     const cause = error instanceof FormatFailures ? error.first : error;
     const outcomes = error instanceof FormatFailures ? error.outcomes : undefined;
-    const retry = isTransient(cause) && attempt < (deps.maxAttempts ?? 8);
+    const retry = isTransient(cause) && attempt < (deps.maxAttempts ?? 5);
     await store.updateJob(job.jobId, {
       status: retry ? "failed" : "dead",
       lastError: describeFailure(cause),
       ...(outcomes !== undefined && { outcomes }),
       ...(!retry && { finishedAt: now().toISOString() }),
     });
-    return retry ? { kind: "retry", delayMs: retryDelayMs(attempt) } : { kind: "done" };
+    return retry ? { kind: "retry", delayMs: retryDelayMs(attempt, deps.backoff) } : { kind: "done" };
   }
 }
 

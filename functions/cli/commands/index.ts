@@ -5,6 +5,7 @@ import { copyCommand } from "./copy.ts";
 import { discover } from "./discover.ts";
 import { keysCommands } from "./keys.ts";
 import { manifestGet } from "./manifest-get.ts";
+import { serveCommand } from "./serve.ts";
 
 export const commands: readonly Command[] = [
   manifestGet,
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   copyCommand,
   ...configCommands,
   ...keysCommands,
+  serveCommand,
 ];
