@@ -257,7 +257,7 @@ function post(
 async function deliver(name: string, credential?: Credential, body = cases[name]!.body()): Promise<Response> {
   const c = cases[name]!;
   const headers = { "content-type": "application/json", ...c.headers, ...credential?.headers };
-  return post(c.webhook, body, headers, credential?.query ?? "");
+  return post(c.webhook, new Uint8Array(body), headers, credential?.query ?? "");
 }
 
 beforeAll(async () => {
