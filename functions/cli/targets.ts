@@ -11,6 +11,7 @@ import { parseReference } from "../../lib/oci/reference.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
 import type { Target } from "../../lib/oci/target.ts";
 import { loadDockerCredentials } from "../node/docker-config.ts";
+import { createPooledFetch, type PooledFetch } from "../node/fetch.ts";
 import { nodeLayoutFileSystem } from "../node/layout-fs.ts";
 import { UsageError } from "./command.ts";
 import type { CliIo } from "./io.ts";
@@ -34,6 +35,7 @@ export class TargetOpener {
   readonly #options: TargetOpenerOptions;
   readonly #clients = new Map<string, RegistryClient>();
   #credentials: Promise<CredentialStore | undefined> | undefined;
+  #pool: PooledFetch | undefined;
 
   constructor(options: TargetOpenerOptions) {
     this.#options = options;
@@ -65,13 +67,29 @@ export class TargetOpener {
     if (!client) {
       this.#credentials ??= loadDockerCredentials(this.#options.io.env);
       const credentials = await this.#credentials;
+      this.#pool ??= createPooledFetch();
       client = new RegistryClient(registry, {
+        fetch: this.#pool.fetch,
         plainHttp: this.#options.plainHttp || isLoopbackHost(registry),
         ...(credentials ? { credentials } : {}),
       });
       this.#clients.set(registry, client);
     }
     return client;
+  }
+
+  /** Closes pooled connections, so the process exits as soon as the command is done. */
+  async close(): Promise<void> {
+    await this.#pool?.close();
+  }
+
+  /** Runs `work` with this opener, closing it afterwards whatever happens. */
+  async use<T>(work: (opener: TargetOpener) => Promise<T>): Promise<T> {
+    try {
+      return await work(this);
+    } finally {
+      await this.close();
+    }
   }
 }
 

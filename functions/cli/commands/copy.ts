@@ -36,26 +36,27 @@ ${COMMON_HELP}`,
     if (!parsed) return EXIT_OK;
     const platforms = (parsed.values.platform ?? []).map(parsePlatform);
     const concurrency = parseConcurrency(parsed.values.concurrency);
-    const opener = new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io });
-    const source = await opener.open(parsed.positionals[0]!);
-    const destination = await opener.open(parsed.positionals[1]!);
-    if (destination.digest) {
-      throw new UsageError(
-        `the destination cannot name a digest (${destination.display}): the copy decides it`,
-      );
-    }
-    const tag = destination.tag ?? source.tag;
-    const display = new CopyProgressDisplay(io.stderr);
-    const result = await copy(source.target, await sourceReference(source), destination.target, {
-      referrers: parsed.values.referrers === true,
-      platforms,
-      concurrency,
-      onProgress: display.onProgress,
-      ...(tag === undefined ? {} : { tag }),
+    return new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io }).use(async (opener) => {
+      const source = await opener.open(parsed.positionals[0]!);
+      const destination = await opener.open(parsed.positionals[1]!);
+      if (destination.digest) {
+        throw new UsageError(
+          `the destination cannot name a digest (${destination.display}): the copy decides it`,
+        );
+      }
+      const tag = destination.tag ?? source.tag;
+      const display = new CopyProgressDisplay(io.stderr);
+      const result = await copy(source.target, await sourceReference(source), destination.target, {
+        referrers: parsed.values.referrers === true,
+        platforms,
+        concurrency,
+        onProgress: display.onProgress,
+        ...(tag === undefined ? {} : { tag }),
+      });
+      display.finish(result);
+      io.stdout.write(`${destination.target.name}@${result.descriptor.digest}\n`);
+      return EXIT_OK;
     });
-    display.finish(result);
-    io.stdout.write(`${destination.target.name}@${result.descriptor.digest}\n`);
-    return EXIT_OK;
   },
 };
 

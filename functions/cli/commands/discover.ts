@@ -31,23 +31,24 @@ ${COMMON_HELP}`,
     const options = { "artifact-type": { type: "string" }, json: { type: "boolean" } } as const;
     const parsed = parseCommandArgs(this, args, io, options, ["ref"]);
     if (!parsed) return EXIT_OK;
-    const opener = new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io });
-    const opened = await opener.open(parsed.positionals[0]!);
-    const subject = await opened.target.resolve(await sourceReference(opened));
-    const referrers = await walk(
-      opened.target,
-      subject,
-      parsed.values["artifact-type"],
-      new Set([subject.digest]),
-      1,
-    );
-    const name = `${opened.target.name}@${subject.digest}`;
-    if (parsed.values.json) {
-      io.stdout.write(`${JSON.stringify({ subject, reference: name, referrers }, null, 2)}\n`);
-    } else {
-      io.stdout.write(`${name}\n${renderTree(referrers, "")}`);
-    }
-    return EXIT_OK;
+    return new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io }).use(async (opener) => {
+      const opened = await opener.open(parsed.positionals[0]!);
+      const subject = await opened.target.resolve(await sourceReference(opened));
+      const referrers = await walk(
+        opened.target,
+        subject,
+        parsed.values["artifact-type"],
+        new Set([subject.digest]),
+        1,
+      );
+      const name = `${opened.target.name}@${subject.digest}`;
+      if (parsed.values.json) {
+        io.stdout.write(`${JSON.stringify({ subject, reference: name, referrers }, null, 2)}\n`);
+      } else {
+        io.stdout.write(`${name}\n${renderTree(referrers, "")}`);
+      }
+      return EXIT_OK;
+    });
   },
 };
 

@@ -26,18 +26,19 @@ ${COMMON_HELP}`,
     const parsed = parseCommandArgs(this, args, io, { platform: { type: "string" } }, ["ref"]);
     if (!parsed) return EXIT_OK;
     const platform = parsed.values.platform === undefined ? undefined : parsePlatform(parsed.values.platform);
-    const opener = new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io });
-    const opened = await opener.open(parsed.positionals[0]!);
-    let fetched = await opened.target.fetchManifest(await sourceReference(opened));
-    if (platform) {
-      const manifest = parseManifest(fetched.bytes, fetched.descriptor.mediaType);
-      // A single-platform manifest is already the answer (as `docker manifest inspect` treats it).
-      if (isImageIndex(manifest)) {
-        const chosen = selectPlatform(manifest as ImageIndex, platform);
-        fetched = await opened.target.fetchManifest(chosen.digest);
+    return new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io }).use(async (opener) => {
+      const opened = await opener.open(parsed.positionals[0]!);
+      let fetched = await opened.target.fetchManifest(await sourceReference(opened));
+      if (platform) {
+        const manifest = parseManifest(fetched.bytes, fetched.descriptor.mediaType);
+        // A single-platform manifest is already the answer (as `docker manifest inspect` treats it).
+        if (isImageIndex(manifest)) {
+          const chosen = selectPlatform(manifest as ImageIndex, platform);
+          fetched = await opened.target.fetchManifest(chosen.digest);
+        }
       }
-    }
-    io.stdout.write(fetched.bytes);
-    return EXIT_OK;
+      io.stdout.write(fetched.bytes);
+      return EXIT_OK;
+    });
   },
 };
