@@ -11,7 +11,7 @@ import {
   SignCommand,
   VerifyCommand,
 } from "@aws-sdk/client-kms";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { emulatorClient, stubAwsEnvironment } from "../support/kms-client.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
 
@@ -25,6 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   kms?.destroy();
   await emulator?.stop();
 });
