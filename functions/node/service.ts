@@ -4,17 +4,13 @@ import { mkdir, readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
-import { type AttachDeps, runAttachJob } from "../../lib/attach/job.ts";
-import { serviceOperations } from "../../lib/attach/operations.ts";
-import { registryDirectory } from "../../lib/attach/registries.ts";
 import type { Config } from "../../lib/config/schema.ts";
-import { countedFetch } from "../../lib/observability/counted-fetch.ts";
 import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../lib/observability/service-metrics.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
-import { subjectLock } from "../../lib/store/subject-lock.ts";
-import { createApp } from "../app.ts";
+import type { createApp } from "../app.ts";
+import { type ComposedService, composeService } from "../compose.ts";
 import { createPooledFetch } from "./fetch.ts";
 import { InProcessJobQueue, recoverJobs } from "./job-queue.ts";
 import { loadOrCreateDataDirCertificate, openSigner } from "./key-files.ts";
@@ -53,45 +49,23 @@ export async function startService(config: Config, options: ServiceOptions = {})
       : await loadOrCreateDataDirCertificate(dataDir, signer);
   const metrics = createServiceMetrics();
   const pooled = options.fetch === undefined ? createPooledFetch() : undefined;
-  const registryFetch = countedFetch(options.fetch ?? pooled!.fetch, metrics.registryRequests);
-  const lock = subjectLock(store);
-  const registries = registryDirectory(config.registries, { fetch: registryFetch, subjectLock: lock });
-
-  const attach: AttachDeps = {
-    store,
-    registry: (host) => registries.client(host),
-    profile: (host) => registries.profile(host),
-    signer,
-    certificateChain,
-    lock,
-    formats: config.formats,
-    signIndexChildren: config.policy.signIndexChildren,
-    maxAttempts: config.queue.maxAttempts,
-    backoff: config.queue.backoff,
-    onSigned: (format) => metrics.signatures.inc({ format }),
-  };
+  // The queue needs the runner and the runner needs the queue's app: bind late through `service`.
+  let service: ComposedService | undefined;
   const queue = new InProcessJobQueue({
     concurrency: config.queue.concurrency,
-    run: async (job, attempt) => {
-      const started = performance.now();
-      const result = await runAttachJob(job, attach, attempt);
-      const status = (await store.getJob(job.jobId))?.status ?? "unknown";
-      metrics.jobs.inc({ status });
-      metrics.jobDuration.observe({ status }, (performance.now() - started) / 1000);
-      logger.info("attach job finished", { jobId: job.jobId, attempt, status, result: result.kind });
-      return result;
-    },
+    run: (job, attempt) => service!.runJob(job, attempt),
   });
-  const keys = { publicKeys: [(await signer.publicKey()).spki], trustStore: [certificateChain.at(-1)!] };
-  const app = createApp({
+  service = await composeService({
     config,
     store,
     queue,
-    signers: [signer],
-    operations: serviceOperations({ registries, store, keys, formats: config.formats }),
+    signer,
+    certificateChain,
+    fetch: options.fetch ?? pooled!.fetch,
     logger,
     metrics,
   });
+  const { app } = service;
 
   const port = options.port ?? config.server.port;
   const { server, address } = await listen(app.fetch, config.server.host, port);
