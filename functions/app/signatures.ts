@@ -2,6 +2,7 @@
 // operations injected by the runtime (they talk to registries through lib/attach's directory of
 // configured hosts); the app checks the reference names a configured registry before calling them.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { callerSource } from "../../lib/api/api-auth.ts";
 import { HttpProblem, ProblemTypes } from "../../lib/api/problem.ts";
 import { attachmentsRoute, signRoute, verifyRoute } from "../../lib/api/routes.ts";
@@ -48,7 +49,22 @@ function configuredReference(ref: string, registries: SignatureRouteDeps["regist
   return reference;
 }
 
+/** A signature request is a reference and a few options: a few hundred bytes. */
+const MAX_SIGNATURE_REQUEST_BYTES = 64 * 1024;
+
 export function signatureRoutes(app: OpenAPIHono<AppEnv>, deps: SignatureRouteDeps): void {
+  app.use(
+    signRoute.getRoutingPath(),
+    bodyLimit({
+      maxSize: MAX_SIGNATURE_REQUEST_BYTES,
+      onError: () => {
+        throw new HttpProblem(
+          ProblemTypes.payloadTooLarge,
+          `the request body exceeds ${MAX_SIGNATURE_REQUEST_BYTES} bytes`,
+        );
+      },
+    }),
+  );
   app.openapi(signRoute, async (c) => {
     const caller = c.get("caller");
     // The access middleware authenticates this path unconditionally; this guards a miswired app.

@@ -205,6 +205,12 @@ describe("POST /v1/signatures", () => {
     expect(problem.errors?.map((e) => e.path)).toContain(path);
   });
 
+  it("a body over 64 KiB is a 413 problem", async () => {
+    const response = await sign({ reference: "127.0.0.1:5000/a:b", padding: "x".repeat(70_000) }, API_TOKEN);
+    expect(response.status).toBe(413);
+    expect((await problemOf(response)).type).toBe("urn:countersign:problem:payload-too-large");
+  });
+
   it("an invalid reference or malformed JSON is a 400 problem, a non-JSON body a 415", async () => {
     const invalid = await sign({ reference: "127.0.0.1:5000/Team/app:v1" }, API_TOKEN);
     expect((await problemOf(invalid)).type).toBe("urn:countersign:problem:invalid-reference");
