@@ -8,7 +8,7 @@ import { SignatureBuildError } from "../errors.ts";
 import { notaryAlgorithmFor } from "../public-key.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
 import { rfc3339Seconds } from "../time.ts";
-import { CertificateError, parseCertificate } from "./certificate.ts";
+import { CertificateError, certificatePublicKey } from "./certificate.ts";
 import { DefaultSigningAgent, NotaryHeader, NotaryMediaType, SigningSchemeX509 } from "./envelope.ts";
 import { ThumbprintAnnotation, thumbprintAnnotation } from "./thumbprint.ts";
 
@@ -95,9 +95,9 @@ async function checkSigner(signer: Signer, chain: readonly Uint8Array[]): Promis
     throw new SignatureBuildError(`algorithm ${algorithm} is not allowed by the Notary Project`);
   }
   if (chain.length === 0) throw new SignatureBuildError("a Notary signature needs a certificate chain");
-  let leaf: ReturnType<typeof parseCertificate>;
+  let leafKey: ReturnType<typeof certificatePublicKey>;
   try {
-    leaf = parseCertificate(chain[0]!);
+    leafKey = certificatePublicKey(chain[0]!);
   } catch (error) {
     if (error instanceof CertificateError) {
       throw new SignatureBuildError("the signing certificate is not DER X.509", { cause: error });
@@ -105,11 +105,11 @@ async function checkSigner(signer: Signer, chain: readonly Uint8Array[]): Promis
     throw error;
   }
   const { spki } = await signer.publicKey();
-  if (!bytesEqual(leaf.publicKey.spki, spki)) {
-    throw new SignatureBuildError(`certificate "${leaf.subjectName}" does not hold the signer's public key`);
+  if (!bytesEqual(leafKey.spki, spki)) {
+    throw new SignatureBuildError("the signing certificate does not hold the signer's public key");
   }
   // Verifiers derive the algorithm from the key (notation-core-go base/envelope.go) and reject others.
-  const expected = notaryAlgorithmFor(leaf.publicKey);
+  const expected = notaryAlgorithmFor(leafKey);
   if (expected !== algorithm) {
     throw new SignatureBuildError(
       `the Notary Project pairs this key with ${expected ?? "no algorithm"}, but the signer uses ${algorithm}`,

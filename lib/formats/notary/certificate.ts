@@ -78,17 +78,35 @@ export function parseCertificate(der: Uint8Array): NotaryCertificate {
   }
 }
 
-function parseUnchecked(der: Uint8Array): NotaryCertificate {
+/** The raw TLVs of a certificate, sliced without a full parse. */
+function certificateTlvs(der: Uint8Array) {
   const outer = readTlv(der, 0);
-  if (outer.tag !== 0x30 || outer.end !== der.length)
+  if (outer.tag !== 0x30 || outer.end !== der.length) {
     throw new CertificateError("not a DER X.509 certificate");
+  }
   const [tbs, , signatureValue] = children(der, outer);
   if (tbs?.tag !== 0x30 || signatureValue?.tag !== 0x03) throw new CertificateError("malformed Certificate");
   // TBSCertificate: [0] version?, serialNumber, signature, issuer, validity, subject, spki, ...
   const fields = children(der, tbs);
   const rest = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
   const [, , issuer, , subject, spki] = rest;
-  if (!issuer || !subject || !spki) throw new CertificateError("malformed TBSCertificate");
+  if (!issuer || !subject || spki?.tag !== 0x30) throw new CertificateError("malformed TBSCertificate");
+  return { tbs, signatureValue, issuer, subject, spki };
+}
+
+/** Just the SubjectPublicKeyInfo: what signing needs, without the cost of a full parse. */
+export function certificatePublicKey(der: Uint8Array): SpkiKey {
+  try {
+    const { spki } = certificateTlvs(der);
+    return parseSpki(der.subarray(spki.start, spki.end));
+  } catch (error) {
+    if (error instanceof CertificateError) throw error;
+    throw new CertificateError("not a DER X.509 certificate", { cause: error });
+  }
+}
+
+function parseUnchecked(der: Uint8Array): NotaryCertificate {
+  const { tbs, signatureValue, issuer, subject, spki } = certificateTlvs(der);
   const parsed = AsnConvert.parse(der, Certificate);
   const extensions = parsed.tbsCertificate.extensions ?? [];
   const slice = (tlv: { start: number; end: number }) => new Uint8Array(der.subarray(tlv.start, tlv.end));
