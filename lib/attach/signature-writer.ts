@@ -1,6 +1,6 @@
 // Writes one signature to the registry: a referrer manifest (Notary, Sigstore bundle) or a layer of the
 // cosign `.sig` tag. Works on descriptors and bytes; only lib/oci speaks HTTP.
-import { buildArtifactManifest } from "../artifacts/manifest.ts";
+import { type Blob, buildArtifactManifest } from "../artifacts/manifest.ts";
 import { type RegistryProfile, withoutSubject } from "../artifacts/profiles.ts";
 import type { CosignSignature } from "../formats/cosign/build.ts";
 import { appendCosignLayer, cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
@@ -52,7 +52,7 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
       profile: p,
     });
   let built = await build(profile);
-  for (const blob of built.blobs) await repository.pushBlob(blob.descriptor, blob.bytes);
+  await pushBlobs(repository, built.blobs);
   try {
     await repository.pushManifest(built.bytes, built.manifest.mediaType ?? MediaType.OciManifest);
   } catch (error) {
@@ -60,7 +60,7 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
     if (!(refusedSubject(error) && profile.onSubjectRefused === "retry-without-subject")) throw error;
     profile = withoutSubject(profile);
     built = await build(profile);
-    for (const blob of built.blobs) await repository.pushBlob(blob.descriptor, blob.bytes);
+    await pushBlobs(repository, built.blobs);
     await repository.pushManifest(built.bytes, built.manifest.mediaType ?? MediaType.OciManifest);
   }
   const useFallback = await needsFallback(repository, profile);
@@ -71,6 +71,18 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
     written: true,
     fallbackUpdated: useFallback,
   };
+}
+
+/**
+ * The config (`{}`) is shared by every artifact: HEAD first. A signature layer is new bytes every time
+ * (fresh signing time and signature), so its HEAD would always miss: upload it directly.
+ */
+async function pushBlobs(repository: Repository, blobs: readonly Blob[]): Promise<void> {
+  for (const [i, blob] of blobs.entries()) {
+    await repository.pushBlob(blob.descriptor, blob.bytes, {
+      knownAbsent: i > 0 && blob.descriptor.size > 2,
+    });
+  }
 }
 
 async function needsFallback(repository: Repository, profile: RegistryProfile): Promise<boolean> {

@@ -6,6 +6,8 @@ import { discover } from "./discover.ts";
 import { keysCommands } from "./keys.ts";
 import { manifestGet } from "./manifest-get.ts";
 import { serveCommand } from "./serve.ts";
+import { signCommand } from "./sign.ts";
+import { verifyCommand } from "./verify.ts";
 
 export const commands: readonly Command[] = [
   manifestGet,
@@ -13,5 +15,7 @@ export const commands: readonly Command[] = [
   copyCommand,
   ...configCommands,
   ...keysCommands,
+  signCommand,
+  verifyCommand,
   serveCommand,
 ];

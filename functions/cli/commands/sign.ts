@@ -1,0 +1,135 @@
+// `countersign sign <ref>`: sign an image (and with --recursive every manifest of an index) and attach
+// the signatures to its registry, the same way the service does, without a service.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { profileFor, profileNamed } from "../../../lib/artifacts/profiles.ts";
+import { signSubject } from "../../../lib/attach/sign-subject.ts";
+import { verifySubject } from "../../../lib/attach/verify-subject.ts";
+import { type FormatName, FormatNames, isFormatName } from "../../../lib/config/formats.ts";
+import type { Descriptor, ImageIndex } from "../../../lib/oci/descriptor.ts";
+import { isIndexMediaType } from "../../../lib/oci/media-types.ts";
+import type { Repository } from "../../../lib/oci/registry.ts";
+import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
+import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
+import type { Signer } from "../../../lib/signing/signer.ts";
+import { loadOrCreateDataDirCertificate, openSigner } from "../../node/key-files.ts";
+import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
+import type { CliIo } from "../io.ts";
+import { sourceReference, TargetOpener } from "../targets.ts";
+
+export const FORMAT_HELP = `--format F        notary (Notary Project JWS referrer), cosign (sha256-<hex>.sig tag),
+                    bundle (Sigstore bundle referrer); repeatable; default all three`;
+
+export function formatsOption(values: readonly string[] | undefined): FormatName[] {
+  if (values === undefined || values.length === 0) return [...FormatNames];
+  for (const value of values) {
+    if (!isFormatName(value))
+      throw new UsageError(`unknown format ${JSON.stringify(value)} (notary, cosign, bundle)`);
+  }
+  return [...new Set(values as FormatName[])];
+}
+
+export const signCommand: Command = {
+  name: "sign",
+  summary: "sign an image and attach the signatures to its registry",
+  usage: `Usage: countersign sign <ref> --key <file|awskms://…> [--format F]… [--cert <pem chain>] [--recursive]
+
+Signs the manifest <ref> names (by digest: a tag is resolved once) and pushes the signatures beside it:
+Notary and Sigstore-bundle signatures as OCI 1.1 referrers (through the sha256-<hex> fallback index on
+registries without the referrers API), cosign signatures as a layer of the sha256-<hex>.sig tag.
+A format already signed by this key is left as it is (use --force to add another signature).
+
+Options:
+  --key KEY         private key file (PEM or JWK) or awskms://[endpoint]/<key id | alias/name | ARN>
+  ${FORMAT_HELP}
+  --cert FILE       PEM certificate chain for Notary (leaf first); default a self-signed certificate
+                    for the key, kept in <data-dir>/signing-cert.pem so verifiers can trust it
+  --recursive       for an image index, also sign every manifest it lists
+  --profile NAME    registry profile (distribution, ecr, ghcr, ...); default chosen from the host
+  --data-dir DIR    where the default certificate is kept (default .countersign)
+  --force           sign even when a signature by this key is already attached
+${COMMON_HELP}`,
+
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const options = {
+      key: { type: "string" },
+      format: { type: "string", multiple: true },
+      cert: { type: "string" },
+      recursive: { type: "boolean" },
+      profile: { type: "string" },
+      "data-dir": { type: "string" },
+      force: { type: "boolean" },
+    } as const;
+    const parsed = parseCommandArgs(this, args, io, options, ["ref"]);
+    if (!parsed) return EXIT_OK;
+    const { values } = parsed;
+    if (values.key === undefined) throw new UsageError("--key is required");
+    const formats = formatsOption(values.format);
+    const profile = values.profile === undefined ? undefined : profileNamed(values.profile);
+    return new TargetOpener({ plainHttp: values["plain-http"] === true, io }).use(async (opener) => {
+      const opened = await opener.open(parsed.positionals[0]!);
+      if (opened.kind !== "registry")
+        throw new UsageError("sign writes to a registry; an OCI layout can be verified, not signed");
+      const repository = opened.target as Repository;
+      const signer = await openSigner(values.key);
+      const certificateChain =
+        values.cert !== undefined
+          ? parseCertificateChain(await readFile(values.cert, "utf8"))
+          : await loadOrCreateDataDirCertificate(resolve(values["data-dir"] ?? ".countersign"), signer);
+      const subjects = await subjectsOf(repository, await sourceReference(opened), values.recursive === true);
+      const lock = new InProcessSubjectLock();
+      for (const subject of subjects) {
+        for (const format of formats) {
+          if (!values.force && (await alreadySigned(repository, subject, format, signer, certificateChain))) {
+            io.stdout.write(`${format}\t${subject.digest}\talready signed by ${signer.keyId}\n`);
+            continue;
+          }
+          const written = await signSubject({
+            repository,
+            subject,
+            format,
+            signer,
+            certificateChain,
+            profile: (host) => profile ?? profileFor(host),
+            lock,
+            created: new Date(),
+          });
+          io.stdout.write(`${format}\t${subject.digest}\tsigned: ${written.digest}\n`);
+        }
+      }
+      return EXIT_OK;
+    });
+  },
+};
+
+async function subjectsOf(
+  repository: Repository,
+  reference: string,
+  recursive: boolean,
+): Promise<Descriptor[]> {
+  const fetched = await repository.fetchManifest(reference);
+  const subject: Descriptor = fetched.descriptor;
+  if (!recursive || !isIndexMediaType(subject.mediaType)) return [subject];
+  const index = JSON.parse(new TextDecoder().decode(fetched.bytes)) as ImageIndex;
+  return [
+    subject,
+    ...index.manifests.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size })),
+  ];
+}
+
+async function alreadySigned(
+  repository: Repository,
+  subject: Descriptor,
+  format: FormatName,
+  signer: Signer,
+  certificateChain: readonly Uint8Array[],
+): Promise<boolean> {
+  const anchor = certificateChain.at(-1);
+  const [report] = await verifySubject({
+    target: repository,
+    subject,
+    formats: [format],
+    keys: { publicKeys: [(await signer.publicKey()).spki], trustStore: anchor === undefined ? [] : [anchor] },
+  });
+  return report?.verified === true;
+}

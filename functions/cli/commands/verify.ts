@@ -1,0 +1,100 @@
+// `countersign verify <ref>`: which signature formats attached to an image verify with a key; exit 0
+// only when every requested format has at least one valid signature. Works on OCI layouts too.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { verifySubject } from "../../../lib/attach/verify-subject.ts";
+import type { PublicKeyInput } from "../../../lib/formats/public-key.ts";
+import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
+import { isKmsKeyUri } from "../../../lib/signing/key-uri.ts";
+import { openSigner } from "../../node/key-files.ts";
+import {
+  COMMON_HELP,
+  type Command,
+  EXIT_FAILURE,
+  EXIT_OK,
+  parseCommandArgs,
+  UsageError,
+} from "../command.ts";
+import type { CliIo } from "../io.ts";
+import { sourceReference, TargetOpener } from "../targets.ts";
+import { FORMAT_HELP, formatsOption } from "./sign.ts";
+
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "check which attached signatures verify (registry or OCI layout)",
+  usage: `Usage: countersign verify <ref> --key <pem|awskms://…> [--format F]… [--trust-store <dir>] [--json]
+
+Finds the signatures attached to <ref> (referrers and the cosign .sig tag) and verifies them: cosign
+signatures and Sigstore bundles with the public key, Notary signatures against the trust store's
+certificates. Exits 0 only when every requested format has a signature that verifies.
+<ref> may be an OCI layout: oci-layout:<dir>[:<tag>|@<digest>].
+
+Options:
+  --key KEY          public key PEM, private key file, or awskms://… (its public key is fetched)
+  ${FORMAT_HELP}
+  --trust-store DIR  directory of PEM certificates trusted for Notary signatures (*.pem, *.crt)
+  --json             print the full report as JSON
+${COMMON_HELP}`,
+
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const options = {
+      key: { type: "string" },
+      format: { type: "string", multiple: true },
+      "trust-store": { type: "string" },
+      json: { type: "boolean" },
+    } as const;
+    const parsed = parseCommandArgs(this, args, io, options, ["ref"]);
+    if (!parsed) return EXIT_OK;
+    const { values } = parsed;
+    const formats = formatsOption(values.format);
+    const needsKey = formats.some((f) => f !== "notary");
+    if (needsKey && values.key === undefined) throw new UsageError("--key is required for cosign and bundle");
+    if (formats.includes("notary") && values["trust-store"] === undefined) {
+      throw new UsageError("--trust-store is required for notary (a directory with the signing certificate)");
+    }
+    const publicKeys = values.key === undefined ? [] : [await publicKeyOf(values.key)];
+    const trustStore = values["trust-store"] === undefined ? [] : await readTrustStore(values["trust-store"]);
+    return new TargetOpener({ plainHttp: values["plain-http"] === true, io }).use(async (opener) => {
+      const opened = await opener.open(parsed.positionals[0]!);
+      const subject = await opened.target.resolve(await sourceReference(opened));
+      const reports = await verifySubject({
+        target: opened.target,
+        subject,
+        formats,
+        keys: { publicKeys, trustStore },
+      });
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ subject, formats: reports }, null, 2)}\n`);
+      } else {
+        io.stdout.write(`${opened.target.name}@${subject.digest}\n`);
+        for (const report of reports) {
+          const valid = report.signatures.find((s) => s.ok);
+          const detail =
+            valid?.detail ??
+            (report.signatures.length === 0
+              ? "no signature attached"
+              : report.signatures.map((s) => `${s.digest.slice(0, 19)}…: ${s.detail}`).join("; "));
+          io.stdout.write(`${report.verified ? "✓" : "✗"} ${report.format}\t${detail}\n`);
+        }
+      }
+      return reports.every((r) => r.verified) ? EXIT_OK : EXIT_FAILURE;
+    });
+  },
+};
+
+async function publicKeyOf(key: string): Promise<PublicKeyInput> {
+  if (!isKmsKeyUri(key)) {
+    const text = await readFile(key, "utf8");
+    if (text.includes("-----BEGIN PUBLIC KEY-----")) return text;
+  }
+  return (await (await openSigner(key)).publicKey()).spki;
+}
+
+async function readTrustStore(dir: string): Promise<Uint8Array[]> {
+  const names = (await readdir(dir)).filter((name) => /\.(pem|crt)$/i.test(name)).sort();
+  const certificates: Uint8Array[] = [];
+  for (const name of names)
+    certificates.push(...parseCertificateChain(await readFile(join(dir, name), "utf8")));
+  if (certificates.length === 0) throw new UsageError(`no certificates (*.pem, *.crt) in ${dir}`);
+  return certificates;
+}
