@@ -1,7 +1,7 @@
 // `countersign serve`: the whole service in one Node process, on embedded defaults without a config file.
 import { loadConfig } from "../../node/config-file.ts";
 import { startService } from "../../node/service.ts";
-import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs } from "../command.ts";
+import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 
 export const serveCommand: Command = {
   name: "serve",
