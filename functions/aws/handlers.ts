@@ -1,0 +1,62 @@
+// The two Lambda entry points over one LambdaRuntime: `http` for Function URL and API Gateway HTTP API
+// (payload format 2.0) requests, translated by hono/aws-lambda to the shared Hono app, and `sqs` for
+// batches of attach jobs. Nothing here decides anything: the app and the worker do.
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Hono } from "hono";
+import { type APIGatewayProxyResult, handle, type LambdaEvent } from "hono/aws-lambda";
+import { PROBLEM_CONTENT_TYPE, ProblemTypes, problemBody } from "../../lib/api/problem.ts";
+import type { LambdaRuntime } from "./container.ts";
+import { processSqsBatch } from "./sqs-batch.ts";
+
+export type HttpHandler = (event: LambdaEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+export type SqsHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+export interface LambdaHandlers {
+  readonly http: HttpHandler;
+  readonly sqs: SqsHandler;
+}
+
+export function createLambdaHandlers(runtime: LambdaRuntime): LambdaHandlers {
+  // One adapter per app: the app changes only when the configuration does.
+  const adapters = new WeakMap<object, ReturnType<typeof handle>>();
+  return {
+    async http(event, context) {
+      let app: Hono;
+      try {
+        app = (await runtime.container()).service.app as unknown as Hono;
+      } catch (error) {
+        console.error(
+          JSON.stringify({ level: "error", msg: "countersign failed to start", error: describe(error) }),
+        );
+        return startupFailure();
+      }
+      let adapter = adapters.get(app);
+      if (adapter === undefined) {
+        adapter = handle(app);
+        adapters.set(app, adapter);
+      }
+      return adapter(event, context);
+    },
+    async sqs(event) {
+      // A failed start throws: Lambda then returns the whole batch to the queue, as it should.
+      const { worker } = await runtime.container();
+      return processSqsBatch(event, worker);
+    },
+  };
+}
+
+/** A 500 problem without detail (the log has it): webhook senders retry on any 5xx. */
+function startupFailure(): APIGatewayProxyResult {
+  const body = problemBody(ProblemTypes.internal, "the service could not start; see the function's logs");
+  return {
+    statusCode: body.status,
+    headers: { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+/** Name and message only: configuration and environment errors never quote values. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
