@@ -118,10 +118,13 @@ export function writeCosignSignature(options: CosignWriteOptions): Promise<Writt
         fallbackUpdated: false,
       };
     }
-    await repository.pushBlob(next.config.descriptor, next.config.bytes);
+    // Both are new in the usual case (a config listing this signature; the first payload for this
+    // subject): upload without a HEAD. Uploading a blob the registry already has is harmless.
+    await repository.pushBlob(next.config.descriptor, next.config.bytes, { knownAbsent: true });
     await repository.pushBlob(
       { mediaType: signature.layer.mediaType, digest: signature.layer.digest, size: signature.layer.size },
       signature.payload,
+      { knownAbsent: true },
     );
     const pushed = await repository.pushManifest(next.bytes, MediaType.OciManifest, tag);
     return {
