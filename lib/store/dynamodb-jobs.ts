@@ -212,7 +212,7 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
     jobAttributes({
       id: job.id,
       status: patch.status ?? job.status,
-      request: { ...job.request, ...(digest === undefined || digest === null ? {} : { digest }) },
+      request: { ...job.request, ...(digest === undefined ? {} : { digest }) },
       ...(job.source === undefined ? {} : { source: job.source }),
       attempts: patch.attempts ?? job.attempts,
       ...(lastError === undefined || lastError === null ? {} : { lastError }),

@@ -1,10 +1,15 @@
 // DynamoDbStore through the real AWS SDK v3 client against the DynamoDB emulator (JSON 1.0 protocol,
 // real condition evaluation, the service's error shapes): the conformance suite every store passes,
 // then what is DynamoDB's own: which requests are conditional, TTL attributes, lazy TTL, pagination,
-// optimistic concurrency on jobs, the ConditionalCheckFailed → "busy" mapping.
+// optimistic concurrency on jobs, the ConditionalCheckFailed → "busy" mapping, IAM coverage.
+// Why an emulator and not the suite alone: the suite needs a backend, and DynamoDB Local (a Java
+// download from AWS, or a container image) is outside what tests may fetch; the emulator runs on
+// loopback, lets the real SDK serialize requests and parse errors, and records every request, so the
+// tests can assert what the store asked DynamoDB for, which the suite alone cannot see.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbApi, openDynamoDbStore } from "../../functions/aws/dynamodb-store.ts";
+import { STORE_ACTIONS } from "../../infra/access-policy.ts";
 import { JOB_TABLE_ATTRIBUTES } from "../../infra/job-table.ts";
 import { DEFAULT_JOB_RETENTION_MS, DynamoDbStore } from "../../lib/store/dynamodb.ts";
 import type { DynamoDbApi } from "../../lib/store/dynamodb-api.ts";
@@ -72,20 +77,8 @@ describe("DynamoDbStore on the emulator", () => {
     await emulator?.stop();
   });
 
-  const stored = (pk: string, sk?: string): Item[] =>
-    emulator
-      .items(TABLE)
-      .filter((item) => textOf(item.pk) === pk && (sk === undefined || textOf(item.sk) === sk));
-
-  it("uses the key and TTL attribute names the CDK stack gives the table", () => {
-    expect(KEY_ATTRIBUTES).toEqual({
-      partition: JOB_TABLE_ATTRIBUTES.partitionKey,
-      sort: JOB_TABLE_ATTRIBUTES.sortKey,
-    });
-    expect(TTL_ATTRIBUTE).toBe(JOB_TABLE_ATTRIBUTES.expiresAt);
-  });
-
-  it("makes every write conditional where it must be, reads strongly consistent, and names no attribute raw", async () => {
+  /** One call of every store method, on a fresh call log. */
+  const workload = async (): Promise<void> => {
     emulator.resetCalls();
     const key = signatureKey();
     expect(await store.claimSignature(key, "w1", 30_000)).toBe("claimed");
@@ -101,7 +94,23 @@ describe("DynamoDbStore on the emulator", () => {
     });
     await store.updateJob(job.id, { status: "running" });
     await store.listJobs({ status: "running" });
+  };
 
+  const stored = (pk: string, sk?: string): Item[] =>
+    emulator
+      .items(TABLE)
+      .filter((item) => textOf(item.pk) === pk && (sk === undefined || textOf(item.sk) === sk));
+
+  it("uses the key and TTL attribute names the CDK stack gives the table", () => {
+    expect(KEY_ATTRIBUTES).toEqual({
+      partition: JOB_TABLE_ATTRIBUTES.partitionKey,
+      sort: JOB_TABLE_ATTRIBUTES.sortKey,
+    });
+    expect(TTL_ATTRIBUTE).toBe(JOB_TABLE_ATTRIBUTES.expiresAt);
+  });
+
+  it("makes every write conditional where it must be, reads strongly consistent, and names no attribute raw", async () => {
+    await workload();
     const calls = emulator.calls;
     expect(new Set(calls.map((c) => c.operation))).toEqual(
       new Set(["PutItem", "DeleteItem", "GetItem", "Query", "TransactWriteItems"]),
@@ -129,6 +138,22 @@ describe("DynamoDbStore on the emulator", () => {
         .replace(/[\s()=<>]/g, "");
       expect(bare, expression).toBe("");
     }
+  });
+
+  it("calls only what the Lambda role is granted (infra STORE_ACTIONS)", async () => {
+    await workload();
+    // A transaction's items are authorized as the single-item actions they are (developer guide,
+    // "Using IAM with DynamoDB transactions"): no dynamodb:TransactWriteItems action exists.
+    const needed = emulator.calls.flatMap((call) =>
+      call.operation === "TransactWriteItems"
+        ? (call.input.TransactItems as Record<string, unknown>[]).map((item) => {
+            const kind = Object.keys(item)[0];
+            return kind === "ConditionCheck" ? "dynamodb:ConditionCheckItem" : `dynamodb:${kind}Item`;
+          })
+        : [`dynamodb:${call.operation}`],
+    );
+    expect(needed.length).toBeGreaterThan(0);
+    for (const action of new Set(needed)) expect(STORE_ACTIONS as readonly string[]).toContain(action);
   });
 
   it("answers busy when the claim's conditional put fails, done once completed", async () => {
@@ -244,16 +269,24 @@ describe("DynamoDbStore on the emulator", () => {
       request: { registry: "ghcr.io", repository: "o/race", reference: "v1" },
     });
     const writers = Array.from({ length: 8 }, (_, i) => `format-${i}`);
+    // Hold the first eight transactions until all eight are sent: every writer has read the same
+    // revision, so all but one must lose the race and retry.
+    const racing = new DynamoDbStore({
+      api: barrierOnTransactions(dynamoDbApi(client), 8),
+      tableName: TABLE,
+    });
     emulator.resetCalls();
     await Promise.all(
       writers.map((format) =>
-        store.updateJob(job.id, { outcomes: { [format]: { status: "signed", at: "2026-01-01T00:00:00Z" } } }),
+        racing.updateJob(job.id, {
+          outcomes: { [format]: { status: "signed", at: "2026-01-01T00:00:00Z" } },
+        }),
       ),
     );
     const final = await store.getJob(job.id);
     expect(Object.keys(final!.outcomes).sort()).toEqual(writers);
     const lost = emulator.calls.filter((c) => c.errorType === "TransactionCanceledException");
-    expect(lost.length).toBeGreaterThan(0); // the race happened and was retried
+    expect(lost.length).toBeGreaterThanOrEqual(7);
   });
 
   it("pages through a subject's signatures and a status's jobs (LastEvaluatedKey)", async () => {
@@ -321,5 +354,24 @@ function withoutFailedItems(api: DynamoDbApi): DynamoDbApi {
     ...api,
     putItem: (input) => strip(api.putItem(input)),
     deleteItem: (input) => strip(api.deleteItem(input)),
+  };
+}
+
+function barrierOnTransactions(api: DynamoDbApi, parties: number): DynamoDbApi {
+  let arrived = 0;
+  let release: () => void = () => {};
+  const all = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    ...api,
+    transactWriteItems: async (input) => {
+      if (arrived < parties) {
+        arrived++;
+        if (arrived === parties) release();
+        await all;
+      }
+      return api.transactWriteItems(input);
+    },
   };
 }

@@ -120,7 +120,7 @@ function valueSize(value: AttributeValue): number {
   return setMembers(value).reduce((t, v) => t + valueSize(v), 0);
 }
 
-/** Rejects what DynamoDB rejects in any item it is asked to store (nested empty sets are schema errors). */
+/** The service's 400 KB item limit (measured as `itemSize` approximates it). */
 export function checkItem(item: Item): void {
   if (itemSize(item) > 400 * 1024) throw validation("Item size has exceeded the maximum allowed size");
 }
