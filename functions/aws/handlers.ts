@@ -1,14 +1,18 @@
 // The two Lambda entry points over one LambdaRuntime: `http` for Function URL and API Gateway HTTP API
 // (payload format 2.0) requests, translated by hono/aws-lambda to the shared Hono app, and `sqs` for
 // batches of attach jobs. Nothing here decides anything: the app and the worker do.
-import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Hono } from "hono";
 import { type APIGatewayProxyResult, handle, type LambdaEvent } from "hono/aws-lambda";
 import { PROBLEM_CONTENT_TYPE, ProblemTypes, problemBody } from "../../lib/api/problem.ts";
 import type { LambdaRuntime } from "./container.ts";
 import { processSqsBatch } from "./sqs-batch.ts";
 
-export type HttpHandler = (event: LambdaEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+/** Function URL and HTTP API (payload 2.0) events; hono/aws-lambda also reads API Gateway v1 and ALB events. */
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2 | LambdaEvent,
+  context?: Context,
+) => Promise<APIGatewayProxyResult>;
 export type SqsHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 export interface LambdaHandlers {
@@ -35,7 +39,9 @@ export function createLambdaHandlers(runtime: LambdaRuntime): LambdaHandlers {
         adapter = handle(app);
         adapters.set(app, adapter);
       }
-      return adapter(event, context);
+      // @types/aws-lambda leaves `body` out of bodiless requests where hono's type says null; the
+      // adapter only tests it for truthiness.
+      return adapter(event as LambdaEvent, context);
     },
     async sqs(event) {
       // A failed start throws: Lambda then returns the whole batch to the queue, as it should.
