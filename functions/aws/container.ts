@@ -123,7 +123,7 @@ async function openParts(options: LambdaRuntimeOptions): Promise<Parts> {
   // Region, credentials and endpoints come from the SDK's standard chain: the Lambda role and
   // AWS_REGION in production, AWS_ENDPOINT_URL_<SERVICE> towards emulators in tests.
   const secrets = env.config.kind === "secret" ? new SecretsManagerClient({}) : undefined;
-  return {
+  const parts: Parts = {
     env,
     reader: configReader(env.config, secrets),
     logger: options.logger ?? createLogger({ bindings: { service: "countersign", runtime: "lambda" } }),
@@ -134,6 +134,10 @@ async function openParts(options: LambdaRuntimeOptions): Promise<Parts> {
     signers: new Map(),
     processEnv,
   };
+  // The stack's key does not depend on the configuration: fetch its public key while the secret is
+  // read (one round trip less on a cold start; a failure surfaces where the signer is awaited).
+  if (env.kmsKeyUri !== undefined) void signerFor(parts, env.kmsKeyUri);
+  return parts;
 }
 
 async function composeContainer(parts: Parts, text: string): Promise<LambdaContainer> {

@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from
 import type { Hono } from "hono";
 import { type APIGatewayProxyResult, handle, type LambdaEvent } from "hono/aws-lambda";
 import { PROBLEM_CONTENT_TYPE, ProblemTypes, problemBody } from "../../lib/api/problem.ts";
+import { createLogger } from "../../lib/observability/logger.ts";
 import type { LambdaRuntime } from "./container.ts";
 import { processSqsBatch } from "./sqs-batch.ts";
 
@@ -20,6 +21,13 @@ export interface LambdaHandlers {
   readonly sqs: SqsHandler;
 }
 
+// The service's own logger may be what failed to start: this one exists from the import on (and
+// redacts like every logger of the service).
+const startupLog = createLogger({
+  write: (line) => console.error(line),
+  bindings: { service: "countersign", runtime: "lambda" },
+});
+
 export function createLambdaHandlers(runtime: LambdaRuntime): LambdaHandlers {
   // One adapter per app: the app changes only when the configuration does.
   const adapters = new WeakMap<object, ReturnType<typeof handle>>();
@@ -29,9 +37,7 @@ export function createLambdaHandlers(runtime: LambdaRuntime): LambdaHandlers {
       try {
         app = (await runtime.container()).service.app as unknown as Hono;
       } catch (error) {
-        console.error(
-          JSON.stringify({ level: "error", msg: "countersign failed to start", error: describe(error) }),
-        );
+        startupLog.error("countersign failed to start", { error: describe(error) });
         return startupFailure();
       }
       let adapter = adapters.get(app);
