@@ -214,6 +214,24 @@ describe("the Lambda adapter, end to end", () => {
       expect(report.signatures, report.format).toHaveLength(1);
   });
 
+  it("answers 503 when SQS refuses the job, and the sender's retry enqueues it", async () => {
+    // The SDK makes 3 attempts; all of them fail.
+    aws.sqs.failNext("SendMessage", 3);
+    const envelope = distributionEnvelope(registry.host, "team/app", subject.digest, "v1");
+    const refused = await webhook(envelope);
+    expect(refused.status).toBe(503);
+    expect(refused.json.type).toBe("urn:countersign:problem:queue-unavailable");
+    expect(aws.sqs.messages(aws.queueUrl)).toHaveLength(0);
+
+    const retried = await webhook(envelope);
+    expect(retried.status).toBe(202);
+    expect(retried.json.accepted).toHaveLength(1);
+    const batch = await deliverBatch(aws.sqs, aws.queueUrl, sqs);
+    expect(batch?.response).toEqual({ batchItemFailures: [] });
+    const job = JSON.parse((await get(`/v1/jobs/${retried.json.accepted[0]}`)).text) as { status: string };
+    expect(job.status).toBe("succeeded");
+  });
+
   it("a failing registry yields a batch item failure, delayed by visibility, then succeeds on redelivery", async () => {
     proxy.inject({ kind: "status", status: 503 }, 1_000);
     const response = await webhook(distributionEnvelope(proxy.host, "team/flaky", subject.digest, "v1"));
