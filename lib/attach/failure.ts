@@ -1,8 +1,9 @@
 // Sorting failures into "try again later" and "give up with a reason" (DESIGN.md: transient failures
 // retry with backoff, permanent ones land in a dead-letter record).
-import { RegistryConnectionError, RegistryError } from "../oci/errors.ts";
+import { AuthenticationError, RegistryConnectionError, RegistryError } from "../oci/errors.ts";
+import { isRetryableStatus } from "../oci/retry.ts";
 import { KmsError } from "../signing/errors.ts";
-import { LockTimeoutError } from "../store/errors.ts";
+import { JobExistsError, JobNotFoundError, StoreError } from "../store/errors.ts";
 
 /** Another worker holds the claim on this signature: try again once it has finished. */
 export class SignatureBusyError extends Error {
@@ -10,10 +11,18 @@ export class SignatureBusyError extends Error {
 }
 
 export function isTransient(error: unknown): boolean {
-  if (error instanceof SignatureBusyError || error instanceof LockTimeoutError) return true;
+  if (error instanceof SignatureBusyError) return true;
   if (error instanceof RegistryConnectionError) return true;
-  if (error instanceof RegistryError) return error.status === 429 || error.status >= 500;
+  // The same statuses the registry client retries itself: 429 and 5xx except 501 and 505, which
+  // answer the same forever.
+  if (error instanceof RegistryError) return isRetryableStatus(error.status);
+  // A token service that is down or throttling is not a refusal of our credentials.
+  if (error instanceof AuthenticationError)
+    return error.status !== undefined && isRetryableStatus(error.status);
   if (error instanceof KmsError) return error.retryable;
+  // Lock timeouts, lost leases and backend failures pass; a missing or duplicate job will not.
+  if (error instanceof JobNotFoundError || error instanceof JobExistsError) return false;
+  if (error instanceof StoreError) return true;
   return false;
 }
 

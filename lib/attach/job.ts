@@ -3,14 +3,16 @@
 import type { RegistryProfile } from "../artifacts/profiles.ts";
 import type { FormatName } from "../config/formats.ts";
 import type { Descriptor, ImageIndex, Manifest } from "../oci/descriptor.ts";
-import { isIndexMediaType } from "../oci/media-types.ts";
+import { isIndexMediaType, ManifestAccept } from "../oci/media-types.ts";
 import type { RegistryClient, Repository } from "../oci/registry.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
+import { JobNotFoundError } from "../store/errors.ts";
 import type { FormatOutcome, FormatOutcomes, SignatureKey, Store } from "../store/store.ts";
 import type { AttachJob, AttachJobResult } from "./attach-job.ts";
 import { type Backoff, describeFailure, isTransient, retryDelayMs, SignatureBusyError } from "./failure.ts";
-import { isSignatureArtifact } from "./policy.ts";
+import { FormatArtifactTypes, findOwnSignature } from "./own-signature.ts";
+import { isSignatureArtifact, isSignatureMediaType } from "./policy.ts";
 import { signSubject } from "./sign-subject.ts";
 
 export interface AttachDeps {
@@ -43,9 +45,26 @@ interface Subject {
 export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1): Promise<AttachJobResult> {
   const now = deps.now ?? (() => new Date());
   const { store } = deps;
-  await store.updateJob(job.jobId, { status: "running", attempts: attempt, startedAt: now().toISOString() });
+  const maxAttempts = deps.maxAttempts ?? 5;
+  let request = job.request;
   try {
-    const outcomes = await attach(job, deps);
+    const running = await store.updateJob(job.jobId, {
+      status: "running",
+      attempts: attempt,
+      startedAt: now().toISOString(),
+    });
+    // A tag is resolved once: a retry signs the digest the first attempt found, even if the tag has
+    // moved since (queue messages are immutable, so the digest comes from the store).
+    if (request.digest === undefined && running.request.digest !== undefined)
+      request = { ...request, digest: running.request.digest };
+  } catch (error) {
+    // No record to run under (deleted, or never created): nothing to retry. A store that is down
+    // cannot record anything either; let the queue come back later, within the attempt budget.
+    if (error instanceof JobNotFoundError) return { kind: "done" };
+    return storeUnavailable(error, attempt, maxAttempts, deps);
+  }
+  try {
+    const outcomes = await attach({ ...job, request }, deps, attempt);
     await store.updateJob(job.jobId, {
       status: "succeeded",
       outcomes,
@@ -54,20 +73,44 @@ export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1
     });
     return { kind: "done" };
   } catch (error) {
-    const cause = error instanceof FormatFailures ? error.first : error;
+    const failures = error instanceof FormatFailures ? error.errors : [error];
+    // One transient failure is enough to try again: a permanent failure of another format must not
+    // turn it into a dead letter (the retry finds the other formats' signatures recorded, or fails
+    // them again). Dead when every failure is permanent, or the attempts are used up.
+    const transient = failures.find(isTransient);
+    const cause = transient ?? failures[0];
     const outcomes = error instanceof FormatFailures ? error.outcomes : undefined;
-    const retry = isTransient(cause) && attempt < (deps.maxAttempts ?? 5);
-    await store.updateJob(job.jobId, {
-      status: retry ? "failed" : "dead",
-      lastError: describeFailure(cause),
-      ...(outcomes !== undefined && { outcomes }),
-      ...(!retry && { finishedAt: now().toISOString() }),
-    });
+    const retry = transient !== undefined && attempt < maxAttempts;
+    const lastError =
+      transient !== undefined && !retry
+        ? `gave up after ${attempt} attempts: ${describeFailure(cause)}`
+        : describeFailure(cause);
+    try {
+      await store.updateJob(job.jobId, {
+        status: retry ? "failed" : "dead",
+        lastError,
+        ...(outcomes !== undefined && { outcomes }),
+        ...(!retry && { finishedAt: now().toISOString() }),
+      });
+    } catch (storeError) {
+      return storeUnavailable(storeError, attempt, maxAttempts, deps);
+    }
     return retry ? { kind: "retry", delayMs: retryDelayMs(attempt, deps.backoff) } : { kind: "done" };
   }
 }
 
-async function attach(job: AttachJob, deps: AttachDeps): Promise<FormatOutcomes> {
+function storeUnavailable(
+  error: unknown,
+  attempt: number,
+  maxAttempts: number,
+  deps: AttachDeps,
+): AttachJobResult {
+  return isTransient(error) && attempt < maxAttempts
+    ? { kind: "retry", delayMs: retryDelayMs(attempt, deps.backoff) }
+    : { kind: "done" };
+}
+
+async function attach(job: AttachJob, deps: AttachDeps, attempt: number): Promise<FormatOutcomes> {
   const { request } = job;
   const repository = deps.registry(request.registry).repository(request.repository);
   // Sign a digest, never a tag: a tag is resolved once, and the bytes are hashed by the client.
@@ -77,29 +120,55 @@ async function attach(job: AttachJob, deps: AttachDeps): Promise<FormatOutcomes>
   const manifest = JSON.parse(new TextDecoder().decode(fetched.bytes)) as Manifest;
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const formats = job.formats ?? deps.formats;
-  if (isSignatureArtifact(manifest)) {
-    const skipped: FormatOutcome = { status: "skipped", detail: "a signature or attestation artifact", at };
+  const index = isIndexMediaType(fetched.descriptor.mediaType) ? (manifest as ImageIndex) : undefined;
+  const skip = isSignatureArtifact(manifest)
+    ? "a signature or attestation artifact"
+    : index !== undefined && isArtifactIndex(index)
+      ? "an index of artifacts (such as a referrers tag-schema index), not an image"
+      : undefined;
+  if (skip !== undefined) {
+    const skipped: FormatOutcome = { status: "skipped", detail: skip, at };
     return Object.fromEntries(formats.map((f) => [f, skipped]));
   }
   const subjects: Subject[] = [{ descriptor: fetched.descriptor }];
-  if (isIndexMediaType(fetched.descriptor.mediaType) && (job.recursive ?? deps.signIndexChildren)) {
-    subjects.push(...indexChildren(manifest as ImageIndex));
+  if (index !== undefined && (job.recursive ?? deps.signIndexChildren)) {
+    subjects.push(...indexChildren(index));
   }
   const outcomes: Partial<Record<FormatName, FormatOutcome>> = {};
-  let firstError: unknown;
+  const errors: unknown[] = [];
   for (const format of formats) {
-    const result = await signEverySubject(job, deps, repository, subjects, format);
+    const result = await signEverySubject(job, deps, repository, subjects, format, attempt);
     outcomes[format] = result.outcome;
-    firstError ??= result.error;
+    if (result.error !== undefined) errors.push(result.error);
   }
-  if (firstError !== undefined) throw new FormatFailures(outcomes, firstError);
+  if (errors.length > 0) throw new FormatFailures(outcomes, errors);
   return outcomes;
 }
 
-/** The platform manifests of an index; buildx attestation manifests are not images and are skipped. */
+/**
+ * A referrers tag-schema index (`sha256-<hex>`) lists artifacts, each entry with its `artifactType`
+ * (distribution-spec "Referrers Tag Schema"); so does any index of artifacts. A multi-platform image
+ * index lists images, which carry no `artifactType`. An empty index has nothing to sign either.
+ */
+function isArtifactIndex(index: ImageIndex): boolean {
+  const entries = Array.isArray(index.manifests) ? index.manifests : [];
+  return entries.every((d) => typeof d.artifactType === "string" && d.artifactType !== "");
+}
+
+/**
+ * The platform manifests of an index. Not images, never signed: buildx attestation manifests (marked
+ * by annotation), entries that declare an `artifactType` (artifacts and referrers, signatures among
+ * them), and anything that is not a manifest.
+ */
 function indexChildren(index: ImageIndex): Subject[] {
   return index.manifests
-    .filter((d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest")
+    .filter(
+      (d) =>
+        d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" &&
+        d.artifactType === undefined &&
+        !isSignatureMediaType(d.mediaType) &&
+        (ManifestAccept as readonly string[]).includes(d.mediaType),
+    )
     .map((d) => ({ descriptor: { mediaType: d.mediaType, digest: d.digest, size: d.size } }));
 }
 
@@ -109,13 +178,14 @@ async function signEverySubject(
   repository: Repository,
   subjects: readonly Subject[],
   format: FormatName,
+  attempt: number,
 ): Promise<{ outcome: FormatOutcome; error?: unknown }> {
   const at = () => (deps.now ?? (() => new Date()))().toISOString();
   let signed = 0;
   let last: string | undefined;
   try {
     for (const subject of subjects) {
-      const result = await signOnce(job, deps, repository, subject.descriptor, format);
+      const result = await signOnce(job, deps, repository, subject.descriptor, format, attempt);
       if (result.signed) signed++;
       if (subject === subjects[0]) last = result.signatureDigest;
     }
@@ -125,6 +195,7 @@ async function signEverySubject(
   const outcome: FormatOutcome = {
     status: signed > 0 ? "signed" : "existing",
     ...(last !== undefined && { signatureDigest: last }),
+    artifactType: FormatArtifactTypes[format],
     ...(subjects.length > 1 && { detail: `${subjects.length} manifests (index and children)` }),
     at: at(),
   };
@@ -137,6 +208,7 @@ async function signOnce(
   repository: Repository,
   subject: Descriptor,
   format: FormatName,
+  attempt: number,
 ): Promise<{ signed: boolean; signatureDigest: string }> {
   const { store, signer } = deps;
   const key: SignatureKey = {
@@ -155,6 +227,17 @@ async function signOnce(
   }
   try {
     const created = (deps.now ?? (() => new Date()))();
+    // A retry may follow an attempt whose write the registry applied but whose answer was lost.
+    const adopted =
+      attempt > 1 ? await findOwnSignature({ ...deps, target: repository, subject, format }) : undefined;
+    if (adopted !== undefined) {
+      const record = await store.completeSignature(key, {
+        signatureDigest: adopted.digest,
+        artifactType: adopted.artifactType,
+        createdAt: adopted.created ?? created.toISOString(),
+      });
+      return { signed: false, signatureDigest: record.signatureDigest };
+    }
     const written = await signSubject({ ...deps, repository, subject, format, created });
     const record = await store.completeSignature(key, {
       signatureDigest: written.digest,
@@ -169,13 +252,13 @@ async function signOnce(
   }
 }
 
-/** Carries per-format outcomes when at least one format failed; `first` decides retry or dead letter. */
+/** Carries per-format outcomes when at least one format failed; `errors` decide retry or dead letter. */
 class FormatFailures extends Error {
   readonly outcomes: FormatOutcomes;
-  readonly first: unknown;
-  constructor(outcomes: FormatOutcomes, first: unknown) {
-    super(describeFailure(first));
+  readonly errors: readonly unknown[];
+  constructor(outcomes: FormatOutcomes, errors: readonly unknown[]) {
+    super(describeFailure(errors[0]));
     this.outcomes = outcomes;
-    this.first = first;
+    this.errors = errors;
   }
 }
