@@ -109,13 +109,9 @@ export async function startLocalWorker(
       port: 0,
       cf: false,
       log: new Log(LogLevel.WARN),
-      handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
-        stdout.on("data", (chunk) => {
-          output += String(chunk);
-        });
-        stderr.on("data", (chunk) => {
-          output += String(chunk);
-        });
+      // workerd's output, one structured record per line: kept for failure messages, not printed.
+      handleStructuredLogs(log: { readonly level: string; readonly message: string }) {
+        output += `${log.message}\n`;
       },
       workers: [
         {
