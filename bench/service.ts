@@ -20,6 +20,7 @@ import { EmptyJson, MediaType } from "../lib/oci/media-types.ts";
 import { referrersTag } from "../lib/oci/referrers.ts";
 import { RegistryClient } from "../lib/oci/registry.ts";
 import type { Signer } from "../lib/signing/signer.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../test/support/distribution-events.ts";
 import { startRegistry } from "../test/support/registry.ts";
 
 const { values } = parseArgs({
@@ -79,30 +80,6 @@ async function pushImages(client: RegistryClient, repository: string, n: number)
     images.push((await repo.pushManifest(manifest, MediaType.OciManifest, `v${i}`)).descriptor);
   }
   return images;
-}
-
-function pushEvent(host: string, repository: string, image: Descriptor, tag: string) {
-  return {
-    events: [
-      {
-        id: crypto.randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "push",
-        target: {
-          mediaType: image.mediaType,
-          digest: image.digest,
-          size: image.size,
-          length: image.size,
-          repository,
-          url: `http://${host}/v2/${repository}/manifests/${image.digest}`,
-          tag,
-        },
-        request: { id: crypto.randomUUID(), addr: "127.0.0.1", host, method: "PUT", useragent: "bench" },
-        actor: {},
-        source: { addr: "127.0.0.1", instanceID: "bench" },
-      },
-    ],
-  };
 }
 
 async function pool<T>(items: readonly T[], work: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -248,9 +225,9 @@ try {
       method: "POST",
       headers: {
         authorization: `Bearer ${TOKEN}`,
-        "content-type": "application/vnd.docker.distribution.events.v1+json",
+        "content-type": DISTRIBUTION_EVENTS_V1,
       },
-      body: JSON.stringify(pushEvent(registry.host, "bench/service", image, `v${i}`)),
+      body: JSON.stringify(distributionPushEnvelope(registry.host, "bench/service", image, `v${i}`)),
     });
     acks.push(performance.now() - sent);
     const body = (await response.json()) as { accepted: string[] };

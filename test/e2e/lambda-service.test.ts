@@ -10,6 +10,7 @@ import { verifySubject } from "../../lib/attach/verify-subject.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import {
   LAMBDA_TEST_TABLE,
@@ -24,7 +25,6 @@ import { buildImage, pushImage } from "../support/registry-images.ts";
 import { deliverBatch } from "../support/sqs-event-source.ts";
 
 const WEBHOOK_TOKEN = "lambda-e2e-webhook-token-0123456789";
-const EVENTS_V1 = "application/vnd.docker.distribution.events.v1+json";
 
 let aws: LambdaAws;
 let registry: RunningRegistry;
@@ -32,37 +32,13 @@ let proxy: FaultProxy;
 let subject: Descriptor;
 const logs: string[] = [];
 
-function distributionEnvelope(host: string, repository: string, digest: string, tag?: string) {
-  return {
-    events: [
-      {
-        id: crypto.randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "push",
-        target: {
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest,
-          size: 1,
-          length: 1,
-          repository,
-          url: `http://${host}/v2/${repository}/manifests/${digest}`,
-          ...(tag !== undefined && { tag }),
-        },
-        request: { id: crypto.randomUUID(), addr: "127.0.0.1", host, method: "PUT", useragent: "e2e" },
-        actor: {},
-        source: { addr: "127.0.0.1", instanceID: "lambda-e2e" },
-      },
-    ],
-  };
-}
-
 async function webhook(envelope: unknown, token: string | null = WEBHOOK_TOKEN) {
   const result = await http(
     functionUrlEvent({
       method: "POST",
       path: "/webhooks/distribution",
       headers: {
-        "content-type": EVENTS_V1,
+        "content-type": DISTRIBUTION_EVENTS_V1,
         ...(token !== null && { authorization: `Bearer ${token}` }),
       },
       body: JSON.stringify(envelope),
@@ -152,7 +128,7 @@ describe("the Lambda adapter, end to end", () => {
   let firstEvent: SQSEvent;
 
   it("turns a distribution webhook into an SQS message that the sqs handler signs", async () => {
-    const response = await webhook(distributionEnvelope(registry.host, "team/app", subject.digest, "v1"));
+    const response = await webhook(distributionPushEnvelope(registry.host, "team/app", subject, "v1"));
     expect(response.status).toBe(202);
     expect(response.json.accepted).toHaveLength(1);
     const [jobId] = response.json.accepted as string[];
@@ -201,7 +177,7 @@ describe("the Lambda adapter, end to end", () => {
   });
 
   it("a redelivered webhook sends no second message", async () => {
-    const envelope = distributionEnvelope(registry.host, "team/app", subject.digest, "v1");
+    const envelope = distributionPushEnvelope(registry.host, "team/app", subject, "v1");
     const sent = sendCount();
     expect((await webhook(envelope)).status).toBe(202);
     const second = await webhook(envelope);
@@ -217,7 +193,7 @@ describe("the Lambda adapter, end to end", () => {
   it("answers 503 when SQS refuses the job, and the sender's retry enqueues it", async () => {
     // The SDK makes 3 attempts; all of them fail.
     aws.sqs.failNext("SendMessage", 3);
-    const envelope = distributionEnvelope(registry.host, "team/app", subject.digest, "v1");
+    const envelope = distributionPushEnvelope(registry.host, "team/app", subject, "v1");
     const refused = await webhook(envelope);
     expect(refused.status).toBe(503);
     expect(refused.json.type).toBe("urn:countersign:problem:queue-unavailable");
@@ -234,7 +210,7 @@ describe("the Lambda adapter, end to end", () => {
 
   it("a failing registry yields a batch item failure, delayed by visibility, then succeeds on redelivery", async () => {
     proxy.inject({ kind: "status", status: 503 }, 1_000);
-    const response = await webhook(distributionEnvelope(proxy.host, "team/flaky", subject.digest, "v1"));
+    const response = await webhook(distributionPushEnvelope(proxy.host, "team/flaky", subject, "v1"));
     const [jobId] = response.json.accepted as string[];
     const [message] = aws.sqs.messages(aws.queueUrl);
 
@@ -264,7 +240,7 @@ describe("the Lambda adapter, end to end", () => {
 
   it("a registry that is down (nothing listening) yields a batch item failure", async () => {
     const downHost = `127.0.0.1:${await freePort()}`;
-    await webhook(distributionEnvelope(downHost, "team/app", subject.digest, "v1"));
+    await webhook(distributionPushEnvelope(downHost, "team/app", subject, "v1"));
     const [message] = aws.sqs.messages(aws.queueUrl);
     const batch = await deliverBatch(aws.sqs, aws.queueUrl, sqs);
     expect(batch?.response).toEqual({ batchItemFailures: [{ itemIdentifier: message!.messageId }] });
@@ -283,12 +259,12 @@ describe("the Lambda adapter, end to end", () => {
     const sent = sendCount();
     const requests = proxy.requests.length;
     const wrong = await webhook(
-      distributionEnvelope(proxy.host, "team/app", subject.digest, "v1"),
+      distributionPushEnvelope(proxy.host, "team/app", subject, "v1"),
       "wrong-token-0123456789",
     );
     expect(wrong.status).toBe(401);
     expect(wrong.headers["content-type"]).toContain("application/problem+json");
-    const missing = await webhook(distributionEnvelope(proxy.host, "team/app", subject.digest, "v1"), null);
+    const missing = await webhook(distributionPushEnvelope(proxy.host, "team/app", subject, "v1"), null);
     expect(missing.status).toBe(401);
     expect(sendCount()).toBe(sent);
     expect(proxy.requests.length).toBe(requests);

@@ -11,6 +11,7 @@ import type { Config } from "../../lib/config/schema.ts";
 import { silentLogger } from "../../lib/observability/logger.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
 
@@ -69,35 +70,11 @@ function webhook(body: unknown, token: string | null = WEBHOOK_TOKEN): Promise<R
   return fetch(`${service.url}/webhooks/distribution`, {
     method: "POST",
     headers: {
-      "content-type": "application/vnd.docker.distribution.events.v1+json",
+      "content-type": DISTRIBUTION_EVENTS_V1,
       ...(token !== null && { authorization: `Bearer ${token}` }),
     },
     body: JSON.stringify(body),
   });
-}
-
-function pushEvent(host: string, repository: string, digest: string, tag?: string) {
-  return {
-    events: [
-      {
-        id: crypto.randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "push",
-        target: {
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest,
-          size: 1,
-          length: 1,
-          repository,
-          url: `http://${host}/v2/${repository}/manifests/${digest}`,
-          ...(tag !== undefined && { tag }),
-        },
-        request: { id: crypto.randomUUID(), addr: "127.0.0.1", host, method: "PUT", useragent: "e2e" },
-        actor: {},
-        source: { addr: "127.0.0.1", instanceID: "e2e" },
-      },
-    ],
-  };
 }
 
 beforeAll(async () => {
@@ -186,7 +163,7 @@ describe("countersign serve, end to end", () => {
 
   it("a webhook delivered three more times still gives one signature per format", async () => {
     for (let i = 0; i < 3; i++) {
-      const response = await webhook(pushEvent(registry.host, "team/app", subject.digest, "v1"));
+      const response = await webhook(distributionPushEnvelope(registry.host, "team/app", subject, "v1"));
       expect(response.status).toBe(202);
     }
     await waitForIdle();
@@ -244,12 +221,12 @@ describe("countersign serve, end to end", () => {
   it("an unauthenticated webhook gets 401 and causes zero registry requests", async () => {
     const before = outbound.length;
     const response = await webhook(
-      pushEvent(registry.host, "team/app", subject.digest, "v1"),
+      distributionPushEnvelope(registry.host, "team/app", subject, "v1"),
       "wrong-token-0123456789",
     );
     expect(response.status).toBe(401);
     expect(response.headers.get("content-type")).toContain("application/problem+json");
-    const missing = await webhook(pushEvent(registry.host, "team/app", subject.digest, "v1"), null);
+    const missing = await webhook(distributionPushEnvelope(registry.host, "team/app", subject, "v1"), null);
     expect(missing.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect(outbound.length).toBe(before);
@@ -258,7 +235,9 @@ describe("countersign serve, end to end", () => {
   it("a webhook naming an unconfigured host is refused with zero outbound requests", async () => {
     const before = outbound.length;
     const jobsBefore = (await service.store.listJobs({ limit: 500 })).length;
-    const response = await webhook(pushEvent("registry.evil.example:443", "team/app", subject.digest, "v1"));
+    const response = await webhook(
+      distributionPushEnvelope("registry.evil.example:443", "team/app", subject, "v1"),
+    );
     expect(response.status).toBe(202);
     const body = (await response.json()) as { accepted: string[]; ignored: unknown[] };
     expect(body.accepted).toEqual([]);
