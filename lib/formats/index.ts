@@ -78,7 +78,7 @@ export function signatureFormatOf(manifest: Manifest): FormatName | undefined {
 export type { BuildBundleOptions, SigstoreBundleSignature } from "./bundle/build.ts";
 export { publicKeyHint } from "./bundle/build.ts";
 export type { TransparencyLogKey, TrustedRootOptions } from "./bundle/trust-material.ts";
-export type { BundleVerified, VerifyBundleOptions } from "./bundle/verify.ts";
+export type { BundleAlgorithm, BundleVerified, VerifyBundleOptions } from "./bundle/verify.ts";
 export type { BuildCosignOptions, CosignLayer, CosignSignature } from "./cosign/build.ts";
 export { CosignSignatureAnnotation, simpleSigningPayload } from "./cosign/payload.ts";
 export type { AppendCosignOptions, CosignSignatureManifest } from "./cosign/signature-manifest.ts";

@@ -1,8 +1,9 @@
 // JOSE algorithm names (RFC 7518 §3.1) mapped to WebCrypto parameters. Notary's signature specification
 // pairs each key with one algorithm: P-256/ES256, P-384/ES384, P-521/ES512, RSA-2048/PS256,
-// RSA-3072/PS384, RSA-4096/PS512; PKCS#1 v1.5 (RS*) is not allowed.
+// RSA-3072/PS384, RSA-4096/PS512; PKCS#1 v1.5 (RS*) is not allowed there. RS256 exists only as what a
+// single signature may be made with when cosign or a Sigstore bundle asks an RSA key (signer.ts).
 import { UnsupportedKeyError } from "./errors.ts";
-import type { SignatureAlgorithm } from "./signer.ts";
+import type { SignatureAlgorithm, SigningAlgorithm, SignOptions } from "./signer.ts";
 
 export type HashName = "SHA-256" | "SHA-384" | "SHA-512";
 export type NamedCurve = "P-256" | "P-384" | "P-521";
@@ -20,27 +21,43 @@ export type AlgorithmParameters =
       readonly hash: HashName;
       /** Salt length = hash length (RFC 7518 §3.5; KMS RSASSA_PSS_* does the same). */
       readonly saltLength: 32 | 48 | 64;
+    }
+  | {
+      readonly kind: "RSASSA-PKCS1-v1_5";
+      readonly hash: "SHA-256";
     };
 
-const parameters: Readonly<Record<SignatureAlgorithm, AlgorithmParameters>> = {
+const parameters: Readonly<Record<SigningAlgorithm, AlgorithmParameters>> = {
   ES256: { kind: "ECDSA", hash: "SHA-256", namedCurve: "P-256", coordinateLength: 32 },
   ES384: { kind: "ECDSA", hash: "SHA-384", namedCurve: "P-384", coordinateLength: 48 },
   ES512: { kind: "ECDSA", hash: "SHA-512", namedCurve: "P-521", coordinateLength: 66 },
   PS256: { kind: "RSA-PSS", hash: "SHA-256", saltLength: 32 },
   PS384: { kind: "RSA-PSS", hash: "SHA-384", saltLength: 48 },
   PS512: { kind: "RSA-PSS", hash: "SHA-512", saltLength: 64 },
+  RS256: { kind: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
 };
 
-export const signatureAlgorithms: readonly SignatureAlgorithm[] = Object.keys(
-  parameters,
-) as SignatureAlgorithm[];
+/** A key's own algorithms: RS256 is never one (Notary forbids it), only a per-signature choice. */
+export const signatureAlgorithms: readonly SignatureAlgorithm[] = [
+  "ES256",
+  "ES384",
+  "ES512",
+  "PS256",
+  "PS384",
+  "PS512",
+];
 
-export function algorithmParameters(algorithm: SignatureAlgorithm): AlgorithmParameters {
+export function algorithmParameters(algorithm: SigningAlgorithm): AlgorithmParameters {
   return parameters[algorithm];
 }
 
 export function isSignatureAlgorithm(value: unknown): value is SignatureAlgorithm {
-  return typeof value === "string" && Object.hasOwn(parameters, value);
+  return typeof value === "string" && (signatureAlgorithms as readonly string[]).includes(value);
+}
+
+/** What a key signs one message with under `options`: RS256 for an RSA key asked for PKCS#1 v1.5. */
+export function signingAlgorithm(key: SignatureAlgorithm, options?: SignOptions): SigningAlgorithm {
+  return options?.rsaPadding === "pkcs1v15" && parameters[key].kind === "RSA-PSS" ? "RS256" : key;
 }
 
 /** Reads a user-supplied algorithm name (CLI flag, config), refusing RS* with the reason. */
@@ -49,7 +66,7 @@ export function parseSignatureAlgorithm(text: string): SignatureAlgorithm {
   if (isSignatureAlgorithm(name)) return name;
   if (/^RS(256|384|512)$/.test(name)) {
     throw new UnsupportedKeyError(
-      `${name} (RSASSA-PKCS1-v1_5) is not allowed: the Notary Project forbids it; RSA keys sign with RSASSA-PSS (PS256, PS384, PS512)`,
+      `${name} (RSASSA-PKCS1-v1_5) cannot be a key's algorithm: the Notary Project forbids it; give RSA keys PS256, PS384 or PS512 (cosign and Sigstore bundle signatures switch to RS256 by themselves, as cosign signs)`,
     );
   }
   throw new UnsupportedKeyError(
@@ -57,16 +74,17 @@ export function parseSignatureAlgorithm(text: string): SignatureAlgorithm {
   );
 }
 
-/** WebCrypto `importKey` parameters for a key of this algorithm. */
-export function importParameters(algorithm: SignatureAlgorithm): EcKeyImportParams | RsaHashedImportParams {
+/** WebCrypto `importKey` parameters for a key of this algorithm (WebCrypto binds a key to one scheme). */
+export function importParameters(algorithm: SigningAlgorithm): EcKeyImportParams | RsaHashedImportParams {
   const p = parameters[algorithm];
-  return p.kind === "ECDSA" ? { name: "ECDSA", namedCurve: p.namedCurve } : { name: "RSA-PSS", hash: p.hash };
+  return p.kind === "ECDSA" ? { name: "ECDSA", namedCurve: p.namedCurve } : { name: p.kind, hash: p.hash };
 }
 
 /** WebCrypto `sign`/`verify` parameters. */
-export function signParameters(algorithm: SignatureAlgorithm): EcdsaParams | RsaPssParams {
+export function signParameters(algorithm: SigningAlgorithm): EcdsaParams | RsaPssParams | Algorithm {
   const p = parameters[algorithm];
-  return p.kind === "ECDSA" ? { name: "ECDSA", hash: p.hash } : { name: "RSA-PSS", saltLength: p.saltLength };
+  if (p.kind === "ECDSA") return { name: "ECDSA", hash: p.hash };
+  return p.kind === "RSA-PSS" ? { name: "RSA-PSS", saltLength: p.saltLength } : { name: p.kind };
 }
 
 export function curveAlgorithm(curve: string): SignatureAlgorithm {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UnsupportedKeyError } from "./errors.ts";
-import { selectKmsAlgorithm } from "./kms-key-spec.ts";
+import { kmsSigningAlgorithm, selectKmsAlgorithm } from "./kms-key-spec.ts";
 
 const arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const rsaAlgorithms = ["256", "384", "512"].flatMap((b) => [
@@ -24,6 +24,12 @@ describe("selectKmsAlgorithm", () => {
     ["RSA_4096", rsaAlgorithms, "PS512"],
   ])("%s signs as %s", (spec, algorithms, expected) => {
     expect(selectKmsAlgorithm(key(spec, algorithms))).toBe(expected);
+  });
+
+  it("names RS256 as KMS does, an algorithm every RSA key spec offers", () => {
+    expect(kmsSigningAlgorithm("RS256")).toBe("RSASSA_PKCS1_V1_5_SHA_256");
+    expect(rsaAlgorithms).toContain(kmsSigningAlgorithm("RS256"));
+    expect(kmsSigningAlgorithm("PS384")).toBe("RSASSA_PSS_SHA_384");
   });
 
   it("lets an RSA key sign with another PSS hash, but not an EC key with another curve's", () => {

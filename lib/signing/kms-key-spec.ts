@@ -1,9 +1,11 @@
 // KMS key specs and signing algorithms mapped to the JOSE algorithms our formats use (DESIGN.md, "AWS
-// KMS"): ECC_NIST_P256 + ECDSA_SHA_256 is the interoperable default; RSA keys sign with RSASSA_PSS_*
-// because Notary forbids PKCS#1 v1.5; everything else (secp256k1, SM2, ML-DSA, HMAC, symmetric) is refused.
+// KMS"): ECC_NIST_P256 + ECDSA_SHA_256 is the interoperable default; an RSA key's own algorithm is
+// RSASSA_PSS_* because Notary forbids PKCS#1 v1.5, and the same key signs cosign and Sigstore bundle
+// signatures with RSASSA_PKCS1_V1_5_SHA_256 (RS256), as cosign does; everything else (secp256k1, SM2,
+// ML-DSA, HMAC, symmetric) is refused.
 import type { SigningAlgorithmSpec } from "@aws-sdk/client-kms";
 import { UnsupportedKeyError } from "./errors.ts";
-import type { SignatureAlgorithm } from "./signer.ts";
+import type { SignatureAlgorithm, SigningAlgorithm } from "./signer.ts";
 
 const specAlgorithms: Readonly<Record<string, SignatureAlgorithm>> = {
   ECC_NIST_P256: "ES256",
@@ -14,16 +16,17 @@ const specAlgorithms: Readonly<Record<string, SignatureAlgorithm>> = {
   RSA_4096: "PS512",
 };
 
-const kmsAlgorithms: Readonly<Record<SignatureAlgorithm, SigningAlgorithmSpec>> = {
+const kmsAlgorithms: Readonly<Record<SigningAlgorithm, SigningAlgorithmSpec>> = {
   ES256: "ECDSA_SHA_256",
   ES384: "ECDSA_SHA_384",
   ES512: "ECDSA_SHA_512",
   PS256: "RSASSA_PSS_SHA_256",
   PS384: "RSASSA_PSS_SHA_384",
   PS512: "RSASSA_PSS_SHA_512",
+  RS256: "RSASSA_PKCS1_V1_5_SHA_256",
 };
 
-export function kmsSigningAlgorithm(algorithm: SignatureAlgorithm): SigningAlgorithmSpec {
+export function kmsSigningAlgorithm(algorithm: SigningAlgorithm): SigningAlgorithmSpec {
   return kmsAlgorithms[algorithm];
 }
 

@@ -3,7 +3,7 @@
 // only add a round trip) and every signature is exactly one successful Sign call.
 // Runs on the SDK's Node and browser builds alike (workerd): no node: imports here.
 import { GetPublicKeyCommand, KMSClient, type KMSClientConfig, SignCommand } from "@aws-sdk/client-kms";
-import { algorithmParameters } from "./algorithm.ts";
+import { algorithmParameters, signingAlgorithm } from "./algorithm.ts";
 import { bufferSource } from "./buffer-source.ts";
 import { ecdsaDerToRaw } from "./ecdsa-signature.ts";
 import { KmsError, UnsupportedKeyError } from "./errors.ts";
@@ -18,7 +18,7 @@ import {
   withKmsRetry,
 } from "./kms-retry.ts";
 import { publicKeyInfo } from "./public-key.ts";
-import type { PublicKeyInfo, SignatureAlgorithm, SignatureEncoding, Signer } from "./signer.ts";
+import type { PublicKeyInfo, SignatureAlgorithm, SignatureEncoding, Signer, SignOptions } from "./signer.ts";
 
 /** KMS `Sign` takes at most 4096 bytes as a RAW message; longer ones are sent as their digest. */
 export const kmsRawMessageLimit = 4096;
@@ -44,20 +44,17 @@ export class KmsSigner implements Signer {
   readonly keyUri: KmsKeyUri;
   readonly #client: KMSClient;
   readonly #publicKey: PublicKeyInfo;
+  readonly #offered: readonly string[];
   readonly #retry: KmsRetryPolicy;
 
-  private constructor(
-    uri: KmsKeyUri,
-    client: KMSClient,
-    retry: KmsRetryPolicy,
-    key: { arn: string; algorithm: SignatureAlgorithm; publicKey: PublicKeyInfo },
-  ) {
+  private constructor(uri: KmsKeyUri, client: KMSClient, retry: KmsRetryPolicy, key: OpenedKey) {
     this.keyUri = uri;
     this.#client = client;
     this.#retry = retry;
     this.keyId = key.arn;
     this.algorithm = key.algorithm;
     this.#publicKey = key.publicKey;
+    this.#offered = key.signingAlgorithms;
   }
 
   /** Resolves the key (one GetPublicKey call) and checks it can sign for our formats. */
@@ -75,15 +72,25 @@ export class KmsSigner implements Signer {
       options.algorithm,
     );
     const publicKey = await publicKeyInfo(out.PublicKey, algorithm);
-    return new KmsSigner(keyUri, client, retry, { arn, algorithm, publicKey });
+    const signingAlgorithms = out.SigningAlgorithms ?? [];
+    return new KmsSigner(keyUri, client, retry, { arn, algorithm, publicKey, signingAlgorithms });
   }
 
   async publicKey(): Promise<PublicKeyInfo> {
     return this.#publicKey;
   }
 
-  async sign(data: Uint8Array, encoding: SignatureEncoding): Promise<Uint8Array> {
-    const parameters = algorithmParameters(this.algorithm);
+  /** One Sign call; an RSA key picks its SigningAlgorithm per call (PSS, or PKCS#1 v1.5 when asked). */
+  async sign(data: Uint8Array, encoding: SignatureEncoding, options?: SignOptions): Promise<Uint8Array> {
+    const algorithm = signingAlgorithm(this.algorithm, options);
+    const kmsAlgorithm = kmsSigningAlgorithm(algorithm);
+    if (!this.#offered.includes(kmsAlgorithm)) {
+      // Checked before calling: KMS would refuse it, after a round trip, as InvalidKeyUsageException.
+      throw new UnsupportedKeyError(
+        `KMS key ${this.keyId} does not offer ${kmsAlgorithm} (it offers ${this.#offered.join(", ") || "nothing"})`,
+      );
+    }
+    const parameters = algorithmParameters(algorithm);
     const raw = data.length >= 1 && data.length <= kmsRawMessageLimit;
     const message = raw
       ? data
@@ -92,7 +99,7 @@ export class KmsSigner implements Signer {
       KeyId: this.keyId,
       Message: message,
       MessageType: raw ? "RAW" : "DIGEST",
-      SigningAlgorithm: kmsSigningAlgorithm(this.algorithm),
+      SigningAlgorithm: kmsAlgorithm,
     });
     const out = await callKms("Sign", this.keyId, this.#retry, (abortSignal) =>
       this.#client.send(command, { abortSignal }),
@@ -105,6 +112,14 @@ export class KmsSigner implements Signer {
     }
     return new Uint8Array(out.Signature);
   }
+}
+
+interface OpenedKey {
+  readonly arn: string;
+  readonly algorithm: SignatureAlgorithm;
+  readonly publicKey: PublicKeyInfo;
+  /** GetPublicKey's SigningAlgorithms: every RSA key spec offers PSS and PKCS#1 v1.5 at three hashes. */
+  readonly signingAlgorithms: readonly string[];
 }
 
 /** A KMS client honouring the SDK's standard configuration, with its own retries off (see kms-retry.ts). */

@@ -86,6 +86,55 @@ describe("LocalSigner round trips, verified with WebCrypto and OpenSSL", () => {
   });
 });
 
+describe("LocalSigner with rsaPadding: pkcs1v15 (cosign and Sigstore bundles)", () => {
+  it.each([2048, 3072])(
+    "RSA-%i signs RS256 (PKCS#1 v1.5, SHA-256), keeps PSS as its default, and exports the same key",
+    async (modulusLength) => {
+      const signer = await LocalSigner.fromPem(pkcs8Pem("rsa", { modulusLength }));
+      const { spki, pem } = await signer.publicKey();
+      const key = createPublicKey(pem);
+      const pkcs1 = await signer.sign(message, "der", { rsaPadding: "pkcs1v15" });
+      expect(nodeVerify("sha256", message, { key, padding: 1 /* RSA_PKCS1_PADDING */ }, pkcs1)).toBe(true);
+      expect(
+        await verifySignature({ spki, algorithm: "RS256", data: message, signature: pkcs1, encoding: "der" }),
+      ).toBe(true);
+      expect(
+        await verifySignature({
+          spki,
+          algorithm: signer.algorithm,
+          data: message,
+          signature: pkcs1,
+          encoding: "der",
+        }),
+      ).toBe(false);
+      // PKCS#1 v1.5 is deterministic: the lazily imported key is the same key, every time.
+      expect(await signer.sign(message, "raw", { rsaPadding: "pkcs1v15" })).toEqual(pkcs1);
+      const pss = await signer.sign(message, "der");
+      expect(
+        await verifySignature({
+          spki,
+          algorithm: signer.algorithm,
+          data: message,
+          signature: pss,
+          encoding: "der",
+        }),
+      ).toBe(true);
+      expect(nodeVerify("sha256", message, { key, padding: 1 }, pss)).toBe(false);
+      const copy = await LocalSigner.fromPem(await signer.exportPkcs8Pem());
+      expect(await copy.sign(message, "der", { rsaPadding: "pkcs1v15" })).toEqual(pkcs1);
+    },
+  );
+
+  it("leaves EC keys alone: the option is about RSA only", async () => {
+    const signer = await LocalSigner.generate("ES384");
+    const { spki } = await signer.publicKey();
+    const signature = await signer.sign(message, "raw", { rsaPadding: "pkcs1v15" });
+    expect(
+      await verifySignature({ spki, algorithm: "ES384", data: message, signature, encoding: "raw" }),
+    ).toBe(true);
+  });
+});
+
 describe("LocalSigner refuses keys it must not use, without quoting them", () => {
   it("refuses a curve/hash mismatch (Notary pairs P-256 with ES256 only)", async () => {
     await expect(LocalSigner.fromPem(pkcs8Pem("ec", {}), { algorithm: "ES384" })).rejects.toThrow(

@@ -1,14 +1,27 @@
 // A signer holding its private key in memory (WebCrypto): from a PKCS#8 PEM or a private JWK, or
 // generated. The development default and the fallback when no KMS is configured.
 
-import { algorithmParameters, importParameters, isSignatureAlgorithm, signParameters } from "./algorithm.ts";
+import {
+  algorithmParameters,
+  importParameters,
+  isSignatureAlgorithm,
+  signingAlgorithm,
+  signParameters,
+} from "./algorithm.ts";
 import { bufferSource } from "./buffer-source.ts";
 import { ecdsaRawToDer } from "./ecdsa-signature.ts";
 import { KeyFormatError } from "./errors.ts";
 import { algorithmForKey, describeJwk, describePkcs8 } from "./key-type.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { publicKeyInfo } from "./public-key.ts";
-import type { PublicKeyInfo, SignatureAlgorithm, SignatureEncoding, Signer } from "./signer.ts";
+import type {
+  PublicKeyInfo,
+  SignatureAlgorithm,
+  SignatureEncoding,
+  Signer,
+  SigningAlgorithm,
+  SignOptions,
+} from "./signer.ts";
 
 export interface LocalSignerOptions {
   /** Overrides the algorithm paired with the key; only another PS* hash is allowed, for RSA keys. */
@@ -24,6 +37,8 @@ export class LocalSigner implements Signer {
   readonly algorithm: SignatureAlgorithm;
   readonly #privateKey: CryptoKey;
   readonly #publicKey: PublicKeyInfo;
+  /** The same RSA key imported for RS256 (WebCrypto binds a CryptoKey to one scheme); made on first use. */
+  #pkcs1Key: Promise<CryptoKey> | undefined;
 
   private constructor(privateKey: CryptoKey, publicKey: PublicKeyInfo, algorithm: SignatureAlgorithm) {
     this.#privateKey = privateKey;
@@ -98,15 +113,25 @@ export class LocalSigner implements Signer {
     return this.#publicKey;
   }
 
-  async sign(data: Uint8Array, encoding: SignatureEncoding): Promise<Uint8Array> {
+  async sign(data: Uint8Array, encoding: SignatureEncoding, options?: SignOptions): Promise<Uint8Array> {
+    const algorithm = signingAlgorithm(this.algorithm, options);
+    const key = algorithm === "RS256" ? await this.#rs256Key() : this.#privateKey;
     const signature = new Uint8Array(
-      await crypto.subtle.sign(signParameters(this.algorithm), this.#privateKey, bufferSource(data)),
+      await crypto.subtle.sign(signParameters(algorithm), key, bufferSource(data)),
     );
     // WebCrypto's ECDSA output is already raw r‖s (WebCrypto §23.4, "ECDSA signature format").
-    if (encoding === "der" && algorithmParameters(this.algorithm).kind === "ECDSA") {
+    if (encoding === "der" && algorithmParameters(algorithm).kind === "ECDSA") {
       return ecdsaRawToDer(signature);
     }
     return signature;
+  }
+
+  #rs256Key(): Promise<CryptoKey> {
+    this.#pkcs1Key ??= reimport(this.#privateKey, "RS256").catch((error: unknown) => {
+      this.#pkcs1Key = undefined; // let the next signature try again
+      throw error;
+    });
+    return this.#pkcs1Key;
   }
 
   /** PKCS#8 PEM ("PRIVATE KEY"), for storing. Contains the private key: never log it. */
@@ -118,6 +143,18 @@ export class LocalSigner implements Signer {
   async exportJwk(): Promise<JsonWebKey & { kid: string; alg: SignatureAlgorithm }> {
     const jwk = withoutMembers(await crypto.subtle.exportKey("jwk", this.#privateKey), ["key_ops", "ext"]);
     return { ...jwk, kid: this.keyId, alg: this.algorithm };
+  }
+}
+
+/** The same private key under another scheme, non-extractable; the PKCS#8 bytes are wiped after. */
+async function reimport(key: CryptoKey, algorithm: SigningAlgorithm): Promise<CryptoKey> {
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key));
+  try {
+    return await importPrivate(() =>
+      crypto.subtle.importKey("pkcs8", pkcs8, importParameters(algorithm), false, ["sign"]),
+    );
+  } finally {
+    pkcs8.fill(0);
   }
 }
 

@@ -7,7 +7,7 @@ import { ecdsaDerToRaw } from "./ecdsa-signature.ts";
 import { KeyFormatError } from "./errors.ts";
 import { algorithmForKey, describeSpki } from "./key-type.ts";
 import { encodePem } from "./pem.ts";
-import type { PublicKeyInfo, SignatureAlgorithm, SignatureEncoding } from "./signer.ts";
+import type { PublicKeyInfo, SignatureAlgorithm, SignatureEncoding, SigningAlgorithm } from "./signer.ts";
 
 /** Builds the three forms from SPKI DER; fails if the key does not fit `algorithm`. */
 export async function publicKeyInfo(spki: Uint8Array, algorithm: SignatureAlgorithm): Promise<PublicKeyInfo> {
@@ -31,7 +31,7 @@ export async function jwkThumbprint(jwk: JsonWebKey): Promise<string> {
   return calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], "sha256");
 }
 
-export async function importPublicKey(spki: Uint8Array, algorithm: SignatureAlgorithm): Promise<CryptoKey> {
+export async function importPublicKey(spki: Uint8Array, algorithm: SigningAlgorithm): Promise<CryptoKey> {
   try {
     return await crypto.subtle.importKey("spki", bufferSource(spki), importParameters(algorithm), true, [
       "verify",
@@ -43,7 +43,7 @@ export async function importPublicKey(spki: Uint8Array, algorithm: SignatureAlgo
 
 export interface VerifySignatureInput {
   readonly spki: Uint8Array;
-  readonly algorithm: SignatureAlgorithm;
+  readonly algorithm: SigningAlgorithm;
   readonly data: Uint8Array;
   readonly signature: Uint8Array;
   readonly encoding: SignatureEncoding;

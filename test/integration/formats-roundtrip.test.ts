@@ -1,5 +1,7 @@
 // Every format × signer: build, then verify with our verifiers, and independently with node:crypto;
 // then tamper with payload, signature, subject, certificate and thumbprint: each rejected, saying which.
+// RSA keys sign Notary with PSS (PS256/PS384) and cosign and bundles with PKCS#1 v1.5 and SHA-256 (RS256),
+// what cosign and sigstore verify an RSA key with.
 import { constants, createPublicKey, verify as nodeVerify } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildArtifactManifest } from "../../lib/artifacts/manifest.ts";
@@ -16,7 +18,7 @@ import type { Descriptor, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { createNotaryCertificate } from "../../lib/signing/certificate.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
-import type { Signer } from "../../lib/signing/signer.ts";
+import type { Signer, SigningAlgorithm } from "../../lib/signing/signer.ts";
 import { stubAwsEnvironment } from "../support/kms-client.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
 
@@ -36,12 +38,15 @@ beforeAll(async () => {
   emulator = await startKmsEmulator();
   const host = new URL(emulator.endpoint).host;
   const kmsP256 = await emulator.createKey("ECC_NIST_P256");
-  const kmsRsa = await emulator.createKey("RSA_3072");
+  const kmsRsa2048 = await emulator.createKey("RSA_2048");
+  const kmsRsa3072 = await emulator.createKey("RSA_3072");
   signers["local P-256"] = await LocalSigner.generate("ES256");
   signers["local P-384"] = await LocalSigner.generate("ES384");
-  signers["local RSA-3072 (PSS)"] = await LocalSigner.generate("PS384");
+  signers["local RSA-2048"] = await LocalSigner.generate("PS256");
+  signers["local RSA-3072"] = await LocalSigner.generate("PS384");
   signers["KMS P-256"] = await KmsSigner.open(`awskms://${host}/${kmsP256.arn}`);
-  signers["KMS RSA-3072 (PSS)"] = await KmsSigner.open(`awskms://${host}/${kmsRsa.keyId}`);
+  signers["KMS RSA-2048"] = await KmsSigner.open(`awskms://${host}/${kmsRsa2048.arn}`);
+  signers["KMS RSA-3072"] = await KmsSigner.open(`awskms://${host}/${kmsRsa3072.keyId}`);
 });
 
 afterAll(async () => {
@@ -52,18 +57,35 @@ afterAll(async () => {
 const names = [
   "local P-256",
   "local P-384",
-  "local RSA-3072 (PSS)",
+  "local RSA-2048",
+  "local RSA-3072",
   "KMS P-256",
-  "KMS RSA-3072 (PSS)",
+  "KMS RSA-2048",
+  "KMS RSA-3072",
 ] as const;
 
-/** node:crypto's independent opinion: ECDSA DER or RSA-PSS (salt = hash length) with the signer's hash. */
-async function nodeCryptoVerifies(signer: Signer, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+/** What cosign and bundles are signed with: the key's ECDSA algorithm, RS256 for every RSA key. */
+function cosignAlgorithm(signer: Signer): SigningAlgorithm {
+  return signer.algorithm.startsWith("PS") ? "RS256" : signer.algorithm;
+}
+
+/**
+ * node:crypto's independent opinion: ECDSA DER, RSA-PSS (salt = hash length) or RSASSA-PKCS1-v1_5,
+ * with the algorithm's hash.
+ */
+async function nodeCryptoVerifies(
+  signer: Signer,
+  algorithm: SigningAlgorithm,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   const key = createPublicKey((await signer.publicKey()).pem);
-  const hash = `sha${signer.algorithm.slice(2)}`;
-  const options = signer.algorithm.startsWith("PS")
+  const hash = `sha${algorithm.slice(2)}`;
+  const options = algorithm.startsWith("PS")
     ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-    : { key, dsaEncoding: "der" as const };
+    : algorithm === "RS256"
+      ? { key, padding: constants.RSA_PKCS1_PADDING }
+      : { key, dsaEncoding: "der" as const };
   return nodeVerify(hash, data, options, signature);
 }
 
@@ -134,6 +156,16 @@ describe.each(names)("Notary JWS with %s", (name) => {
     });
     // The manifest as lib/artifacts writes it for notation: artifact type in config.mediaType.
     expect(fixture.manifest.config.mediaType).toBe("application/vnd.cncf.notary.signature");
+    // The key's own algorithm, PSS for RSA (Notary forbids RS*), as node:crypto sees it too.
+    const jws = JSON.parse(new TextDecoder().decode(fixture.envelope)) as JwsJson;
+    const header = JSON.parse(Buffer.from(jws.protected, "base64url").toString());
+    expect(header.alg).toBe(signer.algorithm);
+    const signingInput = new TextEncoder().encode(`${jws.protected}.${jws.payload}`);
+    const signature = Buffer.from(jws.signature, "base64url");
+    if (signer.algorithm.startsWith("PS")) {
+      expect(await nodeCryptoVerifies(signer, signer.algorithm, signingInput, signature)).toBe(true);
+      expect(await nodeCryptoVerifies(signer, "RS256", signingInput, signature)).toBe(false);
+    }
   });
 
   it("rejects a tampered payload, signature, subject, certificate and thumbprint, naming each", async () => {
@@ -195,10 +227,9 @@ describe.each(names)("cosign simple signing with %s", (name) => {
         publicKey,
         subjectDigest: subject.digest,
       }),
-    ).toMatchObject({ ok: true, algorithm: signer.algorithm, dockerReference });
-    expect(await nodeCryptoVerifies(signer, signature.payload, Buffer.from(signatureBase64, "base64"))).toBe(
-      true,
-    );
+    ).toMatchObject({ ok: true, algorithm: cosignAlgorithm(signer), dockerReference });
+    const bytes = Buffer.from(signatureBase64, "base64");
+    expect(await nodeCryptoVerifies(signer, cosignAlgorithm(signer), signature.payload, bytes)).toBe(true);
   });
 
   it("rejects a tampered payload, signature and subject, and another key", async () => {
@@ -257,7 +288,6 @@ describe.each(names)("Sigstore bundle with %s", (name) => {
     const verdict = await verifySigstoreBundle(bundle.layer.bytes, {
       publicKey,
       subjectDigest: subject.digest,
-      algorithm: signer.algorithm,
     });
     expect(verdict).toMatchObject({
       ok: true,
@@ -267,19 +297,14 @@ describe.each(names)("Sigstore bundle with %s", (name) => {
     });
     const envelope = JSON.parse(new TextDecoder().decode(bundle.layer.bytes)).dsseEnvelope;
     const pae = preAuthEncoding(envelope.payloadType, Buffer.from(envelope.payload, "base64"));
-    expect(await nodeCryptoVerifies(signer, pae, Buffer.from(envelope.signatures[0].sig, "base64"))).toBe(
-      true,
-    );
+    const sig = Buffer.from(envelope.signatures[0].sig, "base64");
+    expect(await nodeCryptoVerifies(signer, cosignAlgorithm(signer), pae, sig)).toBe(true);
   });
 
   it("rejects a tampered statement, signature and subject, and another key", async () => {
     const signer = signers[name]!;
     const bundle = await buildSigstoreBundle({ subject, signer });
-    const options = {
-      publicKey: (await signer.publicKey()).pem,
-      subjectDigest: subject.digest,
-      algorithm: signer.algorithm,
-    };
+    const options = { publicKey: (await signer.publicKey()).pem, subjectDigest: subject.digest };
     const edit = (change: (json: BundleJson) => void) => {
       const json = JSON.parse(new TextDecoder().decode(bundle.layer.bytes));
       change(json);

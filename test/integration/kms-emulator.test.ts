@@ -73,6 +73,7 @@ describe("KMS emulator, driven by the AWS SDK", () => {
     ["ECC_NIST_P256", "ECDSA_SHA_256", "sha256", {}],
     ["RSA_2048", "RSASSA_PSS_SHA_256", "sha256", { padding: 6, saltLength: 32 }],
     ["RSA_2048", "RSASSA_PKCS1_V1_5_SHA_512", "sha512", { padding: 1 }],
+    ["RSA_3072", "RSASSA_PKCS1_V1_5_SHA_256", "sha256", { padding: 1 }],
   ] as const)(
     "%s signs RAW and DIGEST messages with %s that OpenSSL verifies",
     async (spec, algorithm, hash, padding) => {
@@ -89,6 +90,12 @@ describe("KMS emulator, driven by the AWS SDK", () => {
         const signed = await kms.send(
           new SignCommand({ KeyId: arn, Message, MessageType, SigningAlgorithm: algorithm }),
         );
+        expect(signed.SigningAlgorithm).toBe(algorithm);
+        expect(emulator.requests.at(-1)).toMatchObject({
+          operation: "Sign",
+          signingAlgorithm: algorithm,
+          messageType: MessageType,
+        });
         expect(verify(hash, message, { key, ...padding }, signed.Signature!)).toBe(true);
         const verified = await kms.send(
           new VerifyCommand({

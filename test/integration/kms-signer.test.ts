@@ -3,7 +3,8 @@ import { constants, createPublicKey, verify } from "node:crypto";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KmsError, UnsupportedKeyError } from "../../lib/signing/errors.ts";
-import { KmsSigner, type KmsSignerOptions } from "../../lib/signing/kms.ts";
+import { parseKmsKeyUri } from "../../lib/signing/key-uri.ts";
+import { createKmsClient, KmsSigner, type KmsSignerOptions } from "../../lib/signing/kms.ts";
 import { verifySignature } from "../../lib/signing/public-key.ts";
 import { dummyCredentials, stubAwsEnvironment } from "../support/kms-client.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
@@ -217,6 +218,54 @@ describe("KmsSigner", () => {
     const everything = `${kmsError.message}\n${kmsError.stack}\n${inspect(kmsError, { depth: 8 })}\n${JSON.stringify(kmsError)}`;
     expect(everything).not.toContain(dummyCredentials.secretAccessKey);
     expect(everything).not.toContain(dummyCredentials.sessionToken);
+  });
+
+  it("picks the SigningAlgorithm per call: PSS by default, RSASSA_PKCS1_V1_5_SHA_256 when asked", async () => {
+    const signer = await KmsSigner.open(`awskms://${host}/${rsa.arn}`, fast);
+    const key = createPublicKey((await signer.publicKey()).pem);
+    emulator.resetCalls();
+    const pss = await signer.sign(message, "der");
+    const pkcs1 = await signer.sign(message, "der", { rsaPadding: "pkcs1v15" });
+    const pssAgain = await signer.sign(message, "der", { rsaPadding: "pss" });
+    expect(emulator.requests.map((r) => r.signingAlgorithm)).toEqual([
+      "RSASSA_PSS_SHA_384",
+      "RSASSA_PKCS1_V1_5_SHA_256",
+      "RSASSA_PSS_SHA_384",
+    ]);
+    expect(verify("sha256", message, { key, padding: constants.RSA_PKCS1_PADDING }, pkcs1)).toBe(true);
+    expect(opensslVerifies((await signer.publicKey()).pem, "PS384", message, pss, true)).toBe(true);
+    expect(opensslVerifies((await signer.publicKey()).pem, "PS384", message, pssAgain, true)).toBe(true);
+    // An EC key has no RSA padding to choose: the option leaves it on ECDSA_SHA_256.
+    const ec = await KmsSigner.open(`awskms://${host}/${p256.arn}`, fast);
+    emulator.resetCalls();
+    await ec.sign(message, "der", { rsaPadding: "pkcs1v15" });
+    expect(emulator.requests.map((r) => r.signingAlgorithm)).toEqual(["ECDSA_SHA_256"]);
+  });
+
+  it("refuses RS256 without a Sign call when the key does not offer it", async () => {
+    const uri = parseKmsKeyUri(`awskms://${host}/${rsa.arn}`);
+    const client = createKmsClient(uri);
+    // The key as GetPublicKey would describe one restricted to PSS (real RSA keys offer both).
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "GetPublicKeyCommand") {
+          const output = result.output as { SigningAlgorithms?: string[] };
+          output.SigningAlgorithms = output.SigningAlgorithms?.filter((a) => a.startsWith("RSASSA_PSS"));
+        }
+        return result;
+      },
+      { step: "initialize", name: "pssOnlyKey" },
+    );
+    const signer = await KmsSigner.open(uri, { ...fast, client });
+    emulator.resetCalls();
+    await expect(signer.sign(message, "der", { rsaPadding: "pkcs1v15" })).rejects.toThrow(
+      /does not offer RSASSA_PKCS1_V1_5_SHA_256 \(it offers RSASSA_PSS_SHA_256/,
+    );
+    expect(emulator.calls.Sign.received).toBe(0);
+    await signer.sign(message, "der");
+    expect(emulator.calls.Sign.succeeded).toBe(1);
+    client.destroy();
   });
 
   it("refuses keys that cannot sign for our formats, saying why", async () => {

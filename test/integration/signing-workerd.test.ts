@@ -2,7 +2,7 @@
 // fetch and WebCrypto only, no nodejs_compat), served by the workerd binary, signing through the KMS
 // emulator on loopback. Node verifies what comes back.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createPublicKey, verify, X509Certificate } from "node:crypto";
+import { constants, createPublicKey, verify, X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
-import type { WorkerdSigningResult } from "../support/kms-workerd-worker.ts";
+import type { WorkerdResponse } from "../support/kms-workerd-worker.ts";
 
 const workerdBinary = join(import.meta.dirname, "../../node_modules/.bin/workerd");
 
@@ -20,6 +20,7 @@ let emulator: KmsEmulator;
 let workerd: ChildProcess | undefined;
 let base: string;
 let keyArn: string;
+let rsaArn: string;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -51,6 +52,7 @@ beforeAll(async () => {
   const key = await emulator.createKey("ECC_NIST_P256");
   keyArn = key.arn;
   await emulator.createAlias("alias/workerd", key.keyId);
+  rsaArn = (await emulator.createKey("RSA_2048")).arn;
   await build({
     entryPoints: [join(import.meta.dirname, "../support/kms-workerd-worker.ts")],
     bundle: true,
@@ -91,16 +93,22 @@ afterAll(async () => {
 });
 
 describe("lib/signing in workerd", () => {
-  it("signs with a KMS key (SDK browser build) and a local key, and makes certificates", async () => {
+  it("signs with a KMS key (SDK browser build) and a local key, makes certificates, and signs RS256", async () => {
     emulator.resetCalls();
-    const uri = `awskms://${new URL(emulator.endpoint).host}/alias/workerd`;
-    const response = await fetch(`${base}/?uri=${encodeURIComponent(uri)}&message=workerd`);
+    const host = new URL(emulator.endpoint).host;
+    const uri = encodeURIComponent(`awskms://${host}/alias/workerd`);
+    const rsaUri = encodeURIComponent(`awskms://${host}/${rsaArn}`);
+    const response = await fetch(`${base}/?uri=${uri}&rsaUri=${rsaUri}&message=workerd`);
     const text = await response.text();
     expect(response.status, text).toBe(200);
-    const results = JSON.parse(text) as Record<"kms" | "local", WorkerdSigningResult>;
+    const { rs256, ...results } = JSON.parse(text) as WorkerdResponse;
     expect(results.kms.keyId).toBe(keyArn);
 
     const message = Buffer.from("workerd");
+    for (const result of [rs256.kms, rs256.local]) {
+      const key = { key: createPublicKey(result.pem), padding: constants.RSA_PKCS1_PADDING };
+      expect(verify("sha256", message, key, Buffer.from(result.rs256, "base64"))).toBe(true);
+    }
     for (const result of Object.values(results)) {
       const key = createPublicKey(result.pem);
       const raw = Buffer.from(result.raw, "base64");
@@ -116,9 +124,14 @@ describe("lib/signing in workerd", () => {
       expect(certificate.verify(key)).toBe(true);
       expect(certificate.subject).toBe("CN=workerd");
     }
-    // raw, der, large (DIGEST) and the certificate: four signatures, four Sign calls, one GetPublicKey.
-    expect(emulator.calls.Sign).toEqual({ received: 4, succeeded: 4, failed: 0 });
-    expect(emulator.calls.GetPublicKey.succeeded).toBe(1);
-    expect(emulator.requests.at(-1)).toMatchObject({ accessKeyId: "AKIDWORKERD", region: "us-east-1" });
+    // raw, der, large (DIGEST) and the certificate: four signatures, four Sign calls, one GetPublicKey;
+    // then the RSA key's one RS256 signature.
+    expect(emulator.calls.Sign).toEqual({ received: 5, succeeded: 5, failed: 0 });
+    expect(emulator.calls.GetPublicKey.succeeded).toBe(2);
+    expect(emulator.requests.at(-1)).toMatchObject({
+      accessKeyId: "AKIDWORKERD",
+      region: "us-east-1",
+      signingAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256",
+    });
   });
 });

@@ -50,6 +50,9 @@ export interface KmsRequestRecord {
   readonly accessKeyId: string | undefined;
   readonly status: number;
   readonly errorType?: string;
+  /** Sign and Verify: the `SigningAlgorithm` and `MessageType` asked for, as sent. */
+  readonly signingAlgorithm?: string;
+  readonly messageType?: string;
 }
 
 export interface KmsEmulator {
@@ -173,7 +176,7 @@ async function handle(
   const target = request.headers["x-amz-target"];
   const operation = typeof target === "string" && target.startsWith("TrentService.") ? target.slice(13) : "";
   const credential = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/kms\//.exec(request.headers.authorization ?? "");
-  const record = { operation, region: credential?.[2], accessKeyId: credential?.[1] };
+  const record = { operation, region: credential?.[2], accessKeyId: credential?.[1], ...signingOf(body) };
   const count = state.count(operation);
   count.received++;
 
@@ -202,6 +205,21 @@ async function handle(
     response.setHeader("x-amzn-ErrorType", error.type);
     send(response, error.status, { __type: error.type, message: error.message });
   }
+}
+
+/** What a Sign or Verify request asked for, read leniently: a malformed body is answered elsewhere. */
+function signingOf(body: Buffer): { signingAlgorithm?: string; messageType?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return {};
+  }
+  const { SigningAlgorithm, MessageType } = (parsed ?? {}) as Record<string, unknown>;
+  return {
+    ...(typeof SigningAlgorithm === "string" && { signingAlgorithm: SigningAlgorithm }),
+    ...(typeof MessageType === "string" && { messageType: MessageType }),
+  };
 }
 
 function faultError(fault: Exclude<KmsFault, "connection-reset">): KmsServiceError {

@@ -1,6 +1,7 @@
 // A Worker that exercises lib/signing inside workerd (bundled for the browser, as Wrangler does): a
-// KMS signer through the SDK's browser build, a local WebCrypto signer, and a certificate from each.
-// The KMS URI and the message arrive as query parameters; results go back as JSON for Node to verify.
+// KMS signer through the SDK's browser build, a local WebCrypto signer, and a certificate from each;
+// then an RSA key of each kind signing RS256, as cosign and bundles ask (a second WebCrypto import).
+// The KMS URIs and the message arrive as query parameters; results go back as JSON for Node to verify.
 import { certificatePem, createNotaryCertificate } from "../../lib/signing/certificate.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
@@ -17,18 +18,30 @@ export interface WorkerdSigningResult {
   readonly certificate: string;
 }
 
+export interface WorkerdRs256Result {
+  readonly pem: string;
+  /** base64 of the RSASSA-PKCS1-v1_5 / SHA-256 signature */
+  readonly rs256: string;
+}
+
+export interface WorkerdResponse {
+  readonly kms: WorkerdSigningResult;
+  readonly local: WorkerdSigningResult;
+  readonly rs256: { readonly kms: WorkerdRs256Result; readonly local: WorkerdRs256Result };
+}
+
+const clientConfig = {
+  region: "us-east-1",
+  credentials: { accessKeyId: "AKIDWORKERD", secretAccessKey: "x" },
+};
+
 export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (!url.searchParams.has("uri")) return new Response(null, { status: 204 }); // readiness probe
     const message = new TextEncoder().encode(url.searchParams.get("message") ?? "");
     const large = new Uint8Array(5000).fill(3);
-    const kms = await KmsSigner.open(url.searchParams.get("uri") ?? "", {
-      clientConfig: {
-        region: "us-east-1",
-        credentials: { accessKeyId: "AKIDWORKERD", secretAccessKey: "x" },
-      },
-    });
+    const kms = await KmsSigner.open(url.searchParams.get("uri") ?? "", { clientConfig });
     const results: Record<string, WorkerdSigningResult> = {};
     const signers: [string, Signer][] = [
       ["kms", kms],
@@ -44,6 +57,17 @@ export default {
         certificate: certificatePem(await createNotaryCertificate(signer, { subject: "CN=workerd" })),
       };
     }
-    return Response.json(results);
+    const rs256: Record<string, WorkerdRs256Result> = {};
+    const rsaSigners: [string, Signer][] = [
+      ["kms", await KmsSigner.open(url.searchParams.get("rsaUri") ?? "", { clientConfig })],
+      ["local", await LocalSigner.generate("PS256")],
+    ];
+    for (const [name, signer] of rsaSigners) {
+      rs256[name] = {
+        pem: (await signer.publicKey()).pem,
+        rs256: encodeBase64(await signer.sign(message, "der", { rsaPadding: "pkcs1v15" })),
+      };
+    }
+    return Response.json({ ...results, rs256 });
   },
 };

@@ -43,8 +43,11 @@ export async function buildSigstoreBundle(options: BuildBundleOptions): Promise<
   assertSubjectDescriptor(options.subject);
   const created = new Date(Math.floor((options.created ?? new Date()).getTime() / 1000) * 1000);
   const statement = signStatement(options.subject.digest);
-  // DSSE and Sigstore carry ECDSA signatures in ASN.1 DER.
-  const signature = await options.signer.sign(preAuthEncoding(InTotoPayloadType, statement), "der");
+  // DSSE and Sigstore carry ECDSA signatures in ASN.1 DER. RSA keys sign RSASSA-PKCS1-v1_5 with SHA-256:
+  // sigstore's default for every RSA size (sigstore/sigstore `GetDefaultPublicKeyDetails`), what cosign
+  // and @sigstore/verify check a DSSE signature against with a plain RSA public key.
+  const pae = preAuthEncoding(InTotoPayloadType, statement);
+  const signature = await options.signer.sign(pae, "der", { rsaPadding: "pkcs1v15" });
   const { spki } = await options.signer.publicKey();
   // Field order follows the protobuf field numbers, as protojson (cosign) and @sigstore/bundle emit them.
   const bundle = {

@@ -1,12 +1,9 @@
 // The trust material handed to @sigstore/verify for key-based verification: one public key, plus the
 // transparency logs and timestamp authorities a bundle's entries may need (none for our own bundles).
 import type { PublicKey, TrustedRoot } from "@sigstore/protobuf-specs";
-import type { SignatureAlgorithm } from "../../signing/signer.ts";
-import { Algorithms } from "../algorithms.ts";
 import { sha256 } from "../digest.ts";
 import { toBase64 } from "../encoding.ts";
 import type { SpkiKey } from "../public-key.ts";
-import { rsaPssSpki } from "./rsa-pss-key.ts";
 
 export interface TransparencyLogKey {
   /** SPKI DER of the log's signing key; its SHA-256 is the log ID (Rekor v1). */
@@ -49,14 +46,16 @@ export async function trustedRootJson(options: TrustedRootOptions): Promise<Reco
 }
 
 /**
- * The verification key as @sigstore/verify's key locator takes it. Node verifies RSA with PKCS#1 v1.5
- * unless the key itself says PSS, so RSA keys are re-wrapped as id-RSASSA-PSS (RFC 4055 §3.1).
+ * The verification key as @sigstore/verify's key locator takes it: the SPKI as it is. The locator
+ * ignores `keyDetails` (it calls `createPublicKey(rawBytes)`), so node:crypto decides the scheme from the
+ * key: PKCS#1 v1.5 with SHA-256 for rsaEncryption, what sigstore expects of RSA keys; ECDSA with
+ * SHA-256, see signature-content.ts for P-384 and P-521. `keyDetails` says the same, for readers.
  */
-export function verificationPublicKey(key: SpkiKey, algorithm: SignatureAlgorithm): PublicKey {
-  const details = Algorithms[algorithm];
-  if (details.family === "rsa-pss") {
-    // PKIX_RSA_PSS = 4 (sigstore_common.proto PublicKeyDetails).
-    return { rawBytes: asBuffer(rsaPssSpki(key.spki, details.hash, details.saltLength!)), keyDetails: 4 };
+export function verificationPublicKey(key: SpkiKey): PublicKey {
+  if (key.type === "rsa") {
+    // PKIX_RSA_PKCS1V15_2048/3072/4096_SHA256 = 9/10/11, else PKIX_RSA_PKCS1V5 = 3 (sigstore_common.proto).
+    const keyDetails = ({ 2048: 9, 3072: 10, 4096: 11 } as Record<number, number>)[key.modulusBits!] ?? 3;
+    return { rawBytes: asBuffer(key.spki), keyDetails };
   }
   // PKIX_ECDSA_P256_SHA_256 = 5, P384_SHA_384 = 12, P521_SHA_512 = 13 (sigstore_common.proto).
   const keyDetails = ({ "P-256": 5, "P-384": 12, "P-521": 13 } as const)[key.curve!];

@@ -1,14 +1,15 @@
 // Verifies a Sigstore bundle with a public key through @sigstore/verify itself (its Verifier with the
 // key as trust material, thresholds 0: no transparency log or timestamp required, but any present must
-// verify), then checks what cosign checks on top: the DSSE statement names the image digest.
+// verify), then checks what cosign checks on top: the DSSE statement names the image digest. An RSA
+// key verifies RSASSA-PKCS1-v1_5 with SHA-256 only, as sigstore-go and @sigstore/verify both do.
 //
 // @sigstore/* use Node's `crypto` and `Buffer`: fine in Node and Lambda, and in workerd with
 // `nodejs_compat`. They are loaded on first use, so code that only builds bundles never imports them.
-import type { SignatureAlgorithm } from "../../signing/signer.ts";
-import { Algorithms } from "../algorithms.ts";
+import { Algorithms, type HashName } from "../algorithms.ts";
 import { sha256Hex } from "../digest.ts";
 import { fromUtf8 } from "../encoding.ts";
 import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
+import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { type FailureCode, reject, type Verdict, verdictOf } from "../verdict.ts";
 import { publicKeyHint } from "./build.ts";
 import { withDsseHash } from "./signature-content.ts";
@@ -17,6 +18,7 @@ import {
   InTotoPayloadType,
   InTotoStatement,
   InTotoStatementType,
+  preAuthEncoding,
 } from "./statement.ts";
 import {
   asBuffer,
@@ -24,6 +26,13 @@ import {
   trustedRootJson,
   verificationPublicKey,
 } from "./trust-material.ts";
+
+/**
+ * What a bundle's signature is checked with: ECDSA with a hash (ES256 on a P-384 key accepts what cosign
+ * before 2.6 signed), or RS256 (RSASSA-PKCS1-v1_5, SHA-256) for an RSA key, the only RSA scheme sigstore
+ * verifies with a public key.
+ */
+export type BundleAlgorithm = "ES256" | "ES384" | "ES512" | "RS256";
 
 export interface VerifyBundleOptions extends TrustedRootOptions {
   readonly publicKey: PublicKeyInput;
@@ -33,8 +42,8 @@ export interface VerifyBundleOptions extends TrustedRootOptions {
   readonly artifact?: Uint8Array;
   /** DSSE bundles: required predicate type; default cosign's image-signature type. */
   readonly predicateType?: string;
-  /** Default: the algorithm the key implies (P-256 → ES256, P-384 → ES384, P-521 → ES512, RSA → PS256). */
-  readonly algorithm?: SignatureAlgorithm;
+  /** Default: the algorithm the key implies (P-256 → ES256, P-384 → ES384, P-521 → ES512, RSA → RS256). */
+  readonly algorithm?: BundleAlgorithm;
 }
 
 export interface BundleVerified {
@@ -75,6 +84,9 @@ export function verifySigstoreBundle(
     ]);
     const key = await keyOf(options.publicKey);
     const algorithm = options.algorithm ?? defaultAlgorithm(key);
+    if ((algorithm === "RS256") !== (key.type === "rsa")) {
+      reject("key", `${algorithm} does not fit this ${key.type === "rsa" ? "RSA" : "EC"} key`);
+    }
     let bundle: ReturnType<typeof bundleFromJSON>;
     try {
       bundle = bundleFromJSON(JSON.parse(fromUtf8(bundleBytes)));
@@ -89,7 +101,7 @@ export function verifySigstoreBundle(
     const ownHint = await publicKeyHint(key.spki);
     // Keyed by the bundle's own hint: whether it names our key is reported, the signature decides.
     const trust = toTrustMaterial(TrustedRoot.fromJSON(await trustedRootJson(options)), {
-      [hint]: verificationPublicKey(key, algorithm),
+      [hint]: verificationPublicKey(key),
     });
     const content = bundle.content;
     if (content.$case === "messageSignature" && !options.artifact) {
@@ -97,12 +109,14 @@ export function verifySigstoreBundle(
     }
     let entity = toSignedEntity(bundle, options.artifact ? asBuffer(options.artifact) : undefined);
     if (content.$case === "dsseEnvelope") {
-      entity = withDsseHash(entity, content.dsseEnvelope, Algorithms[algorithm].hash, sigstoreCrypto.verify);
+      entity = withDsseHash(entity, content.dsseEnvelope, hashOf(algorithm), sigstoreCrypto.verify);
     }
     try {
       new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
+      const pss = code === "SIGNATURE_ERROR" ? await pssSigned(key, content, options.artifact) : undefined;
+      if (pss) reject("unsupported", `@sigstore/verify: ${rsaPssRefusal(pss, "sigstore")}`, { cause: error });
       const failure = ERROR_CODES[code] ?? (code.startsWith("TLOG") ? "transparency" : "malformed");
       const other = hint !== ownHint ? ` (the bundle's key hint ${hint} names another key)` : "";
       reject(failure, `@sigstore/verify: ${(error as Error).message}${other}`, { cause: error });
@@ -135,9 +149,25 @@ async function keyOf(input: PublicKeyInput): Promise<SpkiKey> {
   }
 }
 
-function defaultAlgorithm(key: SpkiKey): SignatureAlgorithm {
-  if (key.type === "rsa") return "PS256";
+function defaultAlgorithm(key: SpkiKey): BundleAlgorithm {
+  if (key.type === "rsa") return "RS256";
   return ({ "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" } as const)[key.curve!];
+}
+
+function hashOf(algorithm: BundleAlgorithm): HashName {
+  return algorithm === "RS256" ? "SHA-256" : Algorithms[algorithm].hash;
+}
+
+type BundleContent = ReturnType<typeof import("@sigstore/bundle").bundleFromJSON>["content"];
+
+/** Whether a refused signature is RSASSA-PSS (the DSSE PAE, or the artifact of a message signature). */
+async function pssSigned(key: SpkiKey, content: BundleContent, artifact: Uint8Array | undefined) {
+  if (content.$case === "dsseEnvelope") {
+    const { payloadType, payload, signatures } = content.dsseEnvelope;
+    const signature = signatures[0]?.sig;
+    return signature && rsaPssAlgorithmOf(key, preAuthEncoding(payloadType, payload), signature);
+  }
+  return artifact && rsaPssAlgorithmOf(key, artifact, content.messageSignature.signature);
 }
 
 function checkStatement(

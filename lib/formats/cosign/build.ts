@@ -27,8 +27,9 @@ export interface CosignSignature {
 
 export async function buildCosignSignature(options: BuildCosignOptions): Promise<CosignSignature> {
   const payload = simpleSigningPayload(options.dockerReference, options.subjectDigest);
-  // cosign wants ASN.1 DER for ECDSA (sigstore/sigstore signature/ecdsa.go); RSA bytes are the same either way.
-  const signature = await options.signer.sign(payload, "der");
+  // cosign wants ASN.1 DER for ECDSA (sigstore/sigstore signature/ecdsa.go), and RSASSA-PKCS1-v1_5 with
+  // SHA-256 for RSA: `cosign verify --key` loads an RSA key as an RSAPKCS1v15Verifier (verify.ts).
+  const signature = await options.signer.sign(payload, "der", { rsaPadding: "pkcs1v15" });
   return {
     payload,
     layer: {

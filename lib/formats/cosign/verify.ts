@@ -1,15 +1,18 @@
 // Verifies a cosign simple-signing signature with a public key, as `cosign verify --key` does for the
 // classic `.sig` form: the signature over the payload bytes, then the claims (type, manifest digest).
-import type { SignatureAlgorithm } from "../../signing/signer.ts";
+// cosign loads a PEM key with `signature.LoadVerifier(key, crypto.SHA256)` (cosign pkg/signature/keys.go
+// `VerifierForKeyRef`; sigstore/sigstore pkg/signature/verifier.go `LoadVerifierWithOpts`): an RSA key
+// gets an `RSAPKCS1v15Verifier` with SHA-256 whatever its size, and nothing on that path asks for PSS.
 import { Algorithms, type HashName } from "../algorithms.ts";
 import { ecdsaDerToRaw } from "../der.ts";
 import { asBufferSource, fromBase64, fromUtf8 } from "../encoding.ts";
 import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
+import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
 import { CosignSignatureType, SimpleSigningPayload } from "./payload.ts";
 
-/** `RS256` is RSASSA-PKCS1-v1_5, what cosign itself signs with RSA keys. */
-export type CosignAlgorithm = SignatureAlgorithm | "RS256";
+/** What cosign verifies with a key: ECDSA, or for RSA keys `RS256` (RSASSA-PKCS1-v1_5, SHA-256) only. */
+export type CosignAlgorithm = "ES256" | "ES384" | "ES512" | "RS256";
 
 export interface VerifyCosignOptions {
   /** The layer blob, exactly as fetched. */
@@ -42,7 +45,11 @@ export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Ver
       reject("malformed", "the signature annotation is not base64", { cause: error });
     }
     const algorithm = await matchingAlgorithm(key, options.payload, signature, options.algorithm);
-    if (!algorithm) reject("signature", "the signature does not verify over the payload with this key");
+    if (!algorithm) {
+      const pss = await rsaPssAlgorithmOf(key, options.payload, signature);
+      if (pss) reject("unsupported", rsaPssRefusal(pss, "cosign"));
+      reject("signature", "the signature does not verify over the payload with this key");
+    }
     const claims = parseClaims(options.payload);
     if (claims.critical.type !== CosignSignatureType) {
       reject("malformed", `payload type is "${claims.critical.type}", not "${CosignSignatureType}"`);
@@ -87,7 +94,7 @@ function candidates(key: SpkiKey, pinned: CosignAlgorithm | undefined): CosignAl
     // cosign < 2.6 hashed with SHA-256 whatever the curve (sigstore/cosign#4050).
     return own === "ES256" ? [own] : [own, "ES256"];
   }
-  return ["PS256", "PS384", "PS512", "RS256"];
+  return ["RS256"];
 }
 
 async function matchingAlgorithm(
@@ -119,11 +126,6 @@ async function verifiesAs(
     );
   }
   const details = Algorithms[algorithm];
-  if (details.family === "rsa-pss") {
-    if (key.type !== "rsa") return false;
-    const params = { name: "RSA-PSS", hash: details.hash };
-    return verifyWith(key, params, { name: "RSA-PSS", saltLength: details.saltLength! }, signature, data);
-  }
   if (key.type !== "ec") return false;
   // The hash may differ from the curve's (ES256 over P-384 above); WebCrypto allows that pairing.
   const fieldSize =
@@ -141,7 +143,7 @@ async function verifiesAs(
 async function verifyWith(
   key: SpkiKey,
   importParams: RsaHashedImportParams | EcKeyImportParams,
-  verifyParams: AlgorithmIdentifier | RsaPssParams | EcdsaParams,
+  verifyParams: AlgorithmIdentifier | EcdsaParams,
   signature: Uint8Array,
   data: Uint8Array,
 ): Promise<boolean> {
@@ -149,7 +151,7 @@ async function verifyWith(
   return crypto.subtle.verify(verifyParams, cryptoKey, asBufferSource(signature), asBufferSource(data));
 }
 
-/** True when `signatureBase64` is a valid signature by `key` over `payload` (any cosign algorithm). */
+/** True when `signatureBase64` is a signature by `key` over `payload` that cosign accepts. */
 export async function cosignSignatureVerifies(
   key: SpkiKey,
   payload: Uint8Array,
