@@ -210,14 +210,30 @@ async function signOnce(
   format: FormatName,
   attempt: number,
 ): Promise<{ signed: boolean; signatureDigest: string }> {
-  const { store, signer } = deps;
   const key: SignatureKey = {
     registry: job.request.registry,
     repository: job.request.repository,
     digest: subject.digest,
     format,
-    keyId: signer.keyId,
+    keyId: deps.signer.keyId,
   };
+  // The claim's owner is the job id, so that a run after a crash takes its own claim back at once.
+  // Two runs of one job at the same time (a queue redelivering a message still being worked on)
+  // would then both hold it: the per-signature lock makes the second wait and find it done.
+  const lockKey = `signature:${key.registry}/${key.repository}@${key.digest}#${format}#${key.keyId}`;
+  return deps.lock.withLock(lockKey, () => claimAndSign(job, deps, repository, subject, key, attempt));
+}
+
+async function claimAndSign(
+  job: AttachJob,
+  deps: AttachDeps,
+  repository: Repository,
+  subject: Descriptor,
+  key: SignatureKey,
+  attempt: number,
+): Promise<{ signed: boolean; signatureDigest: string }> {
+  const { store } = deps;
+  const { format } = key;
   const claim = await store.claimSignature(key, job.jobId, deps.claimLeaseMs ?? 300_000);
   if (claim === "busy")
     throw new SignatureBusyError(`${format} signature of ${subject.digest} is being written`);

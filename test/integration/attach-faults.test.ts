@@ -185,6 +185,52 @@ describe("an outage longer than the client's retries", () => {
   });
 });
 
+describe("which failure decides", () => {
+  it("a permanent failure of one format does not dead-letter another format's transient one", async () => {
+    const subject = await pushFresh("mixed/app");
+    const hex = subject.digest.slice("sha256:".length);
+    proxy.inject({ kind: "status", status: 403 }, 1_000, {
+      method: "PUT",
+      path: new RegExp(`/manifests/sha256-${hex}\\.sig$`),
+    });
+    proxy.inject({ kind: "status", status: 503 }, 1_000, {
+      method: "PUT",
+      path: new RegExp(`/manifests/sha256-${hex}$`),
+    });
+    const job = await h.job(digestRequest(proxy.host, "mixed/app", subject.digest));
+    // cosign first, so its permanent failure is the first one met.
+    const deps = h.deps({ formats: ["cosign", "notary", "bundle"], maxAttempts: 3, backoff: BACKOFF });
+    const result = await runAttachJob(job, deps, 1);
+    expect(result.kind).toBe("retry");
+    const failed = await h.store.getJob(job.jobId);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.outcomes.cosign?.detail).toMatch(/403/);
+    expect(failed?.outcomes.notary?.detail).toMatch(/503/);
+    expect(failed?.lastError).toMatch(/503/);
+    proxy.clear();
+    expect(await runAttachJob(job, deps, 2)).toEqual({ kind: "done" });
+    await expectOneSignatureEach("mixed/app", subject);
+  });
+
+  it("a tag is resolved once: the retry signs the digest the first attempt found, though the tag moved", async () => {
+    const first = await pushFresh("moved/app");
+    proxy.inject({ kind: "status", status: 503 }, 1_000, MANIFEST_PUT);
+    const job = await h.job({ registry: proxy.host, repository: "moved/app", reference: "v1" });
+    const deps = h.deps({ maxAttempts: 3, backoff: BACKOFF });
+    expect((await runAttachJob(job, deps, 1)).kind).toBe("retry");
+    expect((await h.store.getJob(job.jobId))?.request.digest).toBe(first.digest);
+    const second = await pushFresh("moved/app");
+    expect(second.digest).not.toBe(first.digest);
+    proxy.clear();
+    // The queue redelivers the message as it was: without a digest.
+    expect(await runAttachJob(job, deps, 2)).toEqual({ kind: "done" });
+    await expectOneSignatureEach("moved/app", first);
+    expect(
+      await h.store.listSignatures({ registry: proxy.host, repository: "moved/app", digest: second.digest }),
+    ).toEqual([]);
+  });
+});
+
 describe("responses lost after the registry applied the write", () => {
   // The registry stores the tag, then the answer never reaches the client (a reset, a timeout at a
   // proxy): the job cannot tell, retries, and must not add a second signature.

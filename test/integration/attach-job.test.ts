@@ -141,6 +141,54 @@ describe("runAttachJob on a single image", () => {
   });
 });
 
+describe("concurrent duplicates", () => {
+  it("the same job delivered twice at once (a queue's at-least-once redelivery): one signature per format", async () => {
+    const built = await buildImage({ layers: 1 });
+    try {
+      await pushImage(built.dir, `${registry.host}/team/twice:v1`);
+    } finally {
+      await built.cleanup();
+    }
+    const subject = built.manifest;
+    const job = await h.job(digestRequest(registry.host, "team/twice", subject.digest));
+    const results = await Promise.all([runAttachJob(job, h.deps(), 1), runAttachJob(job, h.deps(), 2)]);
+    // One run signs; the other is told to come back (or finds everything existing).
+    expect(results.some((r) => r.kind === "done")).toBe(true);
+    for (const result of results.filter((r) => r.kind === "retry")) {
+      expect(await runAttachJob(job, h.deps(), 3)).toEqual({ kind: "done" });
+      expect(result.delayMs).toBeGreaterThan(0);
+    }
+    expect((await h.store.getJob(job.jobId))?.status).toBe("succeeded");
+    expect(await signatureCounts("team/twice", subject.digest)).toEqual({ notary: 1, cosign: 1, bundle: 1 });
+    expect(await fallbackEntries(registry.host, "team/twice", subject.digest)).toHaveLength(2);
+    expect(await cosignLayerCount(registry.host, "team/twice", subject.digest)).toBe(1);
+  });
+
+  it("different jobs for one digest at once: one signature per format", async () => {
+    const built = await buildImage({ layers: 1 });
+    try {
+      await pushImage(built.dir, `${registry.host}/team/many:v1`);
+    } finally {
+      await built.cleanup();
+    }
+    const subject = built.manifest;
+    const jobs = await Promise.all(
+      Array.from({ length: 4 }, () => h.job(digestRequest(registry.host, "team/many", subject.digest))),
+    );
+    let pending = jobs.map((job) => ({ job, attempt: 1 }));
+    while (pending.length > 0) {
+      const results = await Promise.all(pending.map((p) => runAttachJob(p.job, h.deps(), p.attempt)));
+      pending = pending
+        .filter((_, i) => results[i]?.kind === "retry")
+        .map((p) => ({ ...p, attempt: p.attempt + 1 }));
+    }
+    for (const job of jobs) expect((await h.store.getJob(job.jobId))?.status).toBe("succeeded");
+    expect(await signatureCounts("team/many", subject.digest)).toEqual({ notary: 1, cosign: 1, bundle: 1 });
+    expect(await fallbackEntries(registry.host, "team/many", subject.digest)).toHaveLength(2);
+    expect(await cosignLayerCount(registry.host, "team/many", subject.digest)).toBe(1);
+  });
+});
+
 describe("runAttachJob on an image index", () => {
   let pushed: PushedIndex;
 
