@@ -24,6 +24,8 @@ export class InProcessJobQueue implements JobQueue {
   readonly #ready: Pending[] = [];
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #idleWaiters: Array<() => void> = [];
+  /** Ids of jobs ready, running or waiting for a retry: a second copy of one is dropped. */
+  readonly #pending = new Set<string>();
   #running = 0;
   #closed = false;
 
@@ -32,8 +34,15 @@ export class InProcessJobQueue implements JobQueue {
     this.#concurrency = Math.max(1, options.concurrency);
   }
 
-  /** `attempt` > 1 resumes a job that earlier attempts (in a previous process) did not finish. */
+  /**
+   * `attempt` > 1 resumes a job that earlier attempts (in a previous process) did not finish. A job
+   * already queued, running or waiting for its retry here is not queued twice (recoverJobs can list a
+   * job that a webhook has just enqueued).
+   */
   async enqueue(job: AttachJob, attempt = 1): Promise<void> {
+    if (this.#closed) throw new QueueClosedError();
+    if (this.#pending.has(job.jobId)) return;
+    this.#pending.add(job.jobId);
     this.#accept(job, attempt);
   }
 
@@ -56,6 +65,8 @@ export class InProcessJobQueue implements JobQueue {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    // Waiters from before the close may have been waiting on those timers alone.
+    this.#pump();
     await this.idle();
   }
 
@@ -90,6 +101,8 @@ export class InProcessJobQueue implements JobQueue {
         else this.#pump();
       }, result.delayMs);
       this.#timers.add(timer);
+    } else {
+      this.#pending.delete(job.jobId);
     }
     this.#pump();
   }
