@@ -20,7 +20,7 @@ function gate<T = AttachJobResult>() {
 /** A runner whose runs the test finishes one by one; records concurrency and every (job, attempt). */
 function controlledRunner() {
   const calls: Array<{ id: string; attempt: number }> = [];
-  const gates = new Map<string, ReturnType<typeof gate>>();
+  const gates = new Map<string, ReturnType<typeof gate<AttachJobResult>>>();
   let running = 0;
   let maxRunning = 0;
   const run: RunJob = async (j, attempt) => {
