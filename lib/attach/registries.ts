@@ -40,7 +40,10 @@ export function registryDirectory(
   const entry = (host: string) => {
     const canonical = normalizeRegistryHost(host);
     if (canonical === undefined) return undefined;
-    return patterns.find((p) => registryHostMatches(p.pattern, canonical))?.entry;
+    // The entry naming this exact host wins over a port wildcard, whatever their order: its
+    // credentials and profile are the ones meant for it.
+    const matching = patterns.filter((p) => registryHostMatches(p.pattern, canonical));
+    return (matching.find((p) => !p.pattern.anyPort) ?? matching[0])?.entry;
   };
   return {
     entry,
