@@ -52,7 +52,8 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
       profile: p,
     });
   let built = await build(profile);
-  await pushBlobs(repository, built.blobs);
+  const pushed = new Set<string>();
+  await pushBlobs(repository, built.blobs, pushed);
   try {
     await repository.pushManifest(built.bytes, built.manifest.mediaType ?? MediaType.OciManifest);
   } catch (error) {
@@ -60,7 +61,8 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
     if (!(refusedSubject(error) && profile.onSubjectRefused === "retry-without-subject")) throw error;
     profile = withoutSubject(profile);
     built = await build(profile);
-    await pushBlobs(repository, built.blobs);
+    // Same config and layer as before: only a blob the first try did not push is uploaded.
+    await pushBlobs(repository, built.blobs, pushed);
     await repository.pushManifest(built.bytes, built.manifest.mediaType ?? MediaType.OciManifest);
   }
   const useFallback = await needsFallback(repository, profile);
@@ -77,11 +79,13 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
  * The config (`{}`) is shared by every artifact: HEAD first. A signature layer is new bytes every time
  * (fresh signing time and signature), so its HEAD would always miss: upload it directly.
  */
-async function pushBlobs(repository: Repository, blobs: readonly Blob[]): Promise<void> {
+async function pushBlobs(repository: Repository, blobs: readonly Blob[], pushed: Set<string>): Promise<void> {
   for (const [i, blob] of blobs.entries()) {
+    if (pushed.has(blob.descriptor.digest)) continue;
     await repository.pushBlob(blob.descriptor, blob.bytes, {
       knownAbsent: i > 0 && blob.descriptor.size > 2,
     });
+    pushed.add(blob.descriptor.digest);
   }
 }
 
