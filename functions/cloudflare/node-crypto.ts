@@ -1,9 +1,8 @@
 // What a bare `crypto` import (@sigstore/core's `require("crypto")`) resolves to in the Worker bundle
 // (wrangler.toml [alias]): workerd's node:crypto, except that `verify` with no algorithm gets the one
 // Node would use. @sigstore/verify checks DSSE signatures with `crypto.verify(undefined, …)`, which on
-// Node means the key's default digest (OpenSSL: SHA-256 for EC keys, every curve), while workerd fails
-// with "Failed to initialize verification context". RSA-PSS keys are out of reach either way: workerd
-// cannot parse an id-RSASSA-PSS public key (see docs/cloudflare.md).
+// Node means the key's default digest (OpenSSL 3: SHA-256 for EC keys of every curve and for RSA
+// keys), while workerd fails with "Failed to initialize verification context".
 import nodeCrypto, {
   type KeyObject,
   type VerifyKeyObjectInput,
@@ -25,7 +24,8 @@ export function verify(
 
 function defaultDigest(key: VerifyKey): string | null {
   const object = keyObject(key);
-  return object?.asymmetricKeyType === "ec" ? "sha256" : null;
+  const type = object?.asymmetricKeyType;
+  return type === "ec" || type === "rsa" ? "sha256" : null;
 }
 
 function keyObject(key: VerifyKey): KeyObject | undefined {
