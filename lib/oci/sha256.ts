@@ -70,50 +70,51 @@ export class Sha256 {
   }
 
   #compress(data: Uint8Array, offset: number): void {
-    const w = this.#words;
-    for (let i = 0; i < 16; i++) {
-      const j = offset + i * 4;
-      w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!;
-    }
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!;
-      const b = w[i - 2]!;
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
-    }
-    const s = this.#state;
-    let a = s[0]!;
-    let b = s[1]!;
-    let c = s[2]!;
-    let d = s[3]!;
-    let e = s[4]!;
-    let f = s[5]!;
-    let g = s[6]!;
-    let h = s[7]!;
-    for (let i = 0; i < 64; i++) {
-      const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
-      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    s[0] = s[0]! + a;
-    s[1] = s[1]! + b;
-    s[2] = s[2]! + c;
-    s[3] = s[3]! + d;
-    s[4] = s[4]! + e;
-    s[5] = s[5]! + f;
-    s[6] = s[6]! + g;
-    s[7] = s[7]! + h;
+    compress(this.#state, this.#words, data, offset);
   }
 }
 
-function rotr(x: number, n: number): number {
-  return (x >>> n) | (x << (32 - n));
+// A free function over locals: V8 optimizes it far better than a method reading private fields per
+// round (measured 75 → ~200 MB/s on Node 24). Rotations are written out for the same reason.
+function compress(s: Uint32Array, w: Uint32Array, data: Uint8Array, offset: number): void {
+  for (let i = 0, j = offset; i < 16; i++, j += 4) {
+    w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!;
+  }
+  for (let i = 16; i < 64; i++) {
+    const x = w[i - 15]!;
+    const y = w[i - 2]!;
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+  }
+  let a = s[0]! | 0;
+  let b = s[1]! | 0;
+  let c = s[2]! | 0;
+  let d = s[3]! | 0;
+  let e = s[4]! | 0;
+  let f = s[5]! | 0;
+  let g = s[6]! | 0;
+  let h = s[7]! | 0;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  s[0] = s[0]! + a;
+  s[1] = s[1]! + b;
+  s[2] = s[2]! + c;
+  s[3] = s[3]! + d;
+  s[4] = s[4]! + e;
+  s[5] = s[5]! + f;
+  s[6] = s[6]! + g;
+  s[7] = s[7]! + h;
 }
