@@ -15,7 +15,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWorkerBundle, projectRoot, startLocalWorker } from "../test/support/local-worker.ts";
+import { formatLambdaColdStart, measureLambdaColdStart } from "./edge-lambda.ts";
 import { type SigningOperationName, SigningOperationNames, signingOperations } from "./edge-signing.ts";
+
+const LAMBDA_RUNS = 10;
 
 const iterationsArg = process.argv.indexOf("--iterations");
 const iterations = iterationsArg > 0 ? Number(process.argv[iterationsArg + 1]) : 1000;
@@ -139,7 +142,14 @@ const cpuPerSignature: Section = {
   },
 };
 
-const sections: readonly Section[] = [workerBundle, cpuPerSignature];
+const lambdaColdStart: Section = {
+  title: "AWS Lambda: bundle and cold start (import to first response)",
+  async run() {
+    console.log(formatLambdaColdStart(await measureLambdaColdStart({ runs: LAMBDA_RUNS })));
+  },
+};
+
+const sections: readonly Section[] = [workerBundle, cpuPerSignature, lambdaColdStart];
 
 console.log(`bench/edge (${process.version}, ${new Date().toISOString()})`);
 for (const section of sections) {
