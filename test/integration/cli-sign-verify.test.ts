@@ -1,7 +1,7 @@
 // `countersign sign` and `countersign verify` as a user runs them (child processes on Node 24) against
 // a real distribution 2.8 registry (no referrers API: the fallback index) and the KMS emulator.
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -126,7 +126,7 @@ export class KmsKeyStore {
       );
     const aliasName = identifier.startsWith("alias/")
       ? identifier
-      : identifier.startsWith(this.#arnPrefix + "alias/")
+      : identifier.startsWith(`${this.#arnPrefix}alias/`)
         ? identifier.slice(this.#arnPrefix.length)
         : undefined;
     if (aliasName !== undefined) {

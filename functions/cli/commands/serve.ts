@@ -30,7 +30,9 @@ ${COMMON_HELP}`,
     const config = await loadConfig(parsed.values.config ?? io.env.COUNTERSIGN_CONFIG);
     const port = parsed.values.port === undefined ? undefined : Number(parsed.values.port);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-      throw new UsageError(`--port must be a port number (0-65535), not ${JSON.stringify(parsed.values.port)}`);
+      throw new UsageError(
+        `--port must be a port number (0-65535), not ${JSON.stringify(parsed.values.port)}`,
+      );
     }
     const service = await startService(config, port === undefined ? {} : { port });
     io.stderr.write(`countersign: listening on ${service.url} (key ${service.signer.keyId})\n`);
