@@ -60,7 +60,7 @@ beforeAll(async () => {
   // A clean environment: no AWS credentials or profiles (with none, the CLI makes no STS call),
   // IMDS off, a fixed region (else the CLI asks IMDS), no version check, notices or telemetry,
   // and a HOME of our own so no ~/.cdk.json or cached state leaks in. NodejsFunction runs the local
-  // esbuild through `npx --no-install`, and npm's update notifier would ask registry.npmjs.org for
+  // esbuild through `npx --no-install`, and npm's update notifier would ask the npm registry for
   // npm's latest version (this trap caught exactly that CONNECT before the setting was added).
   const env: NodeJS.ProcessEnv = {
     PATH: [path.join(ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
