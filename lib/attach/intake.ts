@@ -4,6 +4,7 @@
 import type { FormatName } from "../config/formats.ts";
 import type { Config } from "../config/schema.ts";
 import type { WebhookConfig } from "../config/webhooks.ts";
+import { toHex } from "../encoding.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ServiceMetrics, WebhookOutcome } from "../observability/service-metrics.ts";
 import { JobExistsError } from "../store/errors.ts";
@@ -77,7 +78,7 @@ export async function deliveryJobId(source: string, key: string): Promise<string
   const bytes = digest.slice(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const hex = toHex(bytes);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

@@ -1,5 +1,5 @@
 // OCI digests (image-spec descriptor.md "Digests"): `sha256:<64 lowercase hex>`.
-import { asBufferSource, toHex } from "./encoding.ts";
+import { asBufferSource, toHex } from "../encoding.ts";
 
 export const Sha256DigestPattern = /^sha256:[0-9a-f]{64}$/;
 

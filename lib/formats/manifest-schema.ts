@@ -1,8 +1,8 @@
 // The slice of an OCI image manifest (image-spec manifest.md) that signature verifiers read, parsed
 // with zod because it comes from a registry or a file.
 import { z } from "zod";
+import { fromUtf8 } from "../encoding.ts";
 import type { ImageManifest } from "../oci/descriptor.ts";
-import { fromUtf8 } from "./encoding.ts";
 
 const DescriptorSchema = z
   .object({

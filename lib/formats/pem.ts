@@ -1,5 +1,5 @@
 // PEM (RFC 7468) armour for keys and certificates.
-import { fromBase64, toBase64 } from "./encoding.ts";
+import { fromBase64, toBase64 } from "../encoding.ts";
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 

@@ -1,8 +1,9 @@
 // Public keys handed to the verifiers: SPKI DER, PEM or a WebCrypto key, reduced to one shape.
+
+import { asBufferSource, fromUtf8, toHex } from "../encoding.ts";
 import type { SignatureAlgorithm } from "../signing/signer.ts";
 import { Algorithms, importParams, type NamedCurve, verifyParams } from "./algorithms.ts";
 import { children, readTlv } from "./der.ts";
-import { asBufferSource, fromUtf8, toHex } from "./encoding.ts";
 import { pemBlocks } from "./pem.ts";
 
 export type PublicKeyInput = Uint8Array | string | CryptoKey;

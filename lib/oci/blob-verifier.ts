@@ -1,7 +1,8 @@
 // Verifies content while it streams: counts bytes against the descriptor's size and hashes them, then
 // fails the stream at the end (or as soon as it runs long) instead of handing back unverified bytes.
+import { toHex } from "../encoding.ts";
 import type { Descriptor } from "./descriptor.ts";
-import { digestOf, parseDigest, toHex } from "./digest.ts";
+import { digestOf, parseDigest } from "./digest.ts";
 import { DigestMismatchError, SizeMismatchError } from "./errors.ts";
 import { Sha256 } from "./sha256.ts";
 import { concat } from "./transport.ts";

@@ -2,7 +2,7 @@
 // Credential helpers (`credsStore`, `credHelpers`) run programs, which `lib/` cannot do: a Node adapter
 // can implement CredentialStore for them.
 import { z } from "zod";
-import { textFromBase64 } from "./base64.ts";
+import { fromForgivingBase64, fromUtf8 } from "../encoding.ts";
 import { DOCKER_HUB } from "./reference.ts";
 
 /** Username/password for Basic (and for the token endpoint), or tokens from a prior login. */
@@ -77,7 +77,7 @@ function credentialFromEntry(key: string, entry: z.infer<typeof AuthEntry>): Cre
   if (entry.auth !== undefined && entry.auth.length > 0) {
     let decoded: string;
     try {
-      decoded = textFromBase64(entry.auth);
+      decoded = fromUtf8(fromForgivingBase64(entry.auth.trim()));
     } catch (error) {
       throw new CredentialConfigError(
         `Docker config.json: auths[${JSON.stringify(key)}].auth is not base64`,

@@ -1,6 +1,7 @@
 // Digests as the image-spec defines them (descriptor.md#digests): `algorithm ":" encoded`.
 // Only the registered algorithms are accepted, with their exact encodings, so a digest that passes
 // here can be used in a URL path and compared byte for byte.
+import { toHex } from "../encoding.ts";
 
 const ENCODED_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
 const HASH_NAME: Readonly<Record<string, string>> = { sha256: "SHA-256", sha512: "SHA-512" };
@@ -57,12 +58,6 @@ export async function digestOf(bytes: Uint8Array, algorithm = "sha256"): Promise
   if (hashName === undefined) throw new InvalidDigestError(`${algorithm}:`, "unsupported algorithm");
   const hash = await crypto.subtle.digest(hashName, bytes as Uint8Array<ArrayBuffer>);
   return `${algorithm}:${toHex(new Uint8Array(hash))}`;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
 }
 
 function truncate(value: string): string {

@@ -2,6 +2,7 @@
 // image-index.md): parsed at the edge, typed inward. Unknown fields are kept (loose), since the bytes,
 // not the parsed object, are what gets copied and signed.
 import { z } from "zod";
+import { fromUtf8 } from "../encoding.ts";
 import type { Descriptor, ImageIndex, ImageManifest, Manifest } from "./descriptor.ts";
 import { isDigest } from "./digest.ts";
 import { RegistryProtocolError } from "./errors.ts";
@@ -57,7 +58,7 @@ export const ImageIndexSchema = z
 
 export function parseJson(bytes: Uint8Array, what: string): unknown {
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return JSON.parse(fromUtf8(bytes));
   } catch (error) {
     throw new RegistryProtocolError(`${what}: not JSON`, { cause: error });
   }

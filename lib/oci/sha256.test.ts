@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toHex } from "./digest.ts";
+import { toHex } from "../encoding.ts";
 import { Sha256 } from "./sha256.ts";
 
 async function subtleHex(bytes: Uint8Array): Promise<string> {

@@ -38,8 +38,8 @@ import {
   Validity,
   Version,
 } from "@peculiar/asn1-x509";
+import { asBufferSource, toHex } from "../encoding.ts";
 import { algorithmParameters } from "./algorithm.ts";
-import { bufferSource } from "./buffer-source.ts";
 import { attributeOids, type CertificateSubject, nameAttributes } from "./distinguished-name.ts";
 import { CertificateError, SigningError } from "./errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
@@ -135,8 +135,7 @@ export function certificatePem(der: Uint8Array): string {
 
 /** Lowercase hex SHA-256 of the DER: the `io.cncf.notary.x509chain.thumbprint#S256` entries. */
 export async function thumbprint(der: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bufferSource(der)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", asBufferSource(der))));
 }
 
 /** The certificate's SubjectPublicKeyInfo (DER), e.g. to check a supplied chain matches the signing key. */

@@ -5,6 +5,7 @@ import { PrivateKeyInfo } from "@peculiar/asn1-pkcs8";
 import { id_RSASSA_PSS, id_rsaEncryption, RSAPrivateKey, RSAPublicKey } from "@peculiar/asn1-rsa";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { type AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { fromForgivingBase64 } from "../encoding.ts";
 import { curveAlgorithm, type NamedCurve, rsaAlgorithm } from "./algorithm.ts";
 import { KeyFormatError, UnsupportedKeyError } from "./errors.ts";
 import type { SignatureAlgorithm } from "./signer.ts";
@@ -105,9 +106,9 @@ function parseDer<T>(der: Uint8Array, type: new () => T, what: string): T {
 }
 
 function decodeBase64Url(text: string): Uint8Array {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
   try {
-    return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    // Padding tolerated: only the modulus length is read here; WebCrypto's JWK import judges the key.
+    return fromForgivingBase64(text.replace(/-/g, "+").replace(/_/g, "/"));
   } catch {
     throw new KeyFormatError("JWK member is not base64url");
   }

@@ -3,8 +3,8 @@
 // only add a round trip) and every signature is exactly one successful Sign call.
 // Runs on the SDK's Node and browser builds alike (workerd): no node: imports here.
 import { GetPublicKeyCommand, KMSClient, type KMSClientConfig, SignCommand } from "@aws-sdk/client-kms";
+import { asBufferSource } from "../encoding.ts";
 import { algorithmParameters, signingAlgorithm } from "./algorithm.ts";
-import { bufferSource } from "./buffer-source.ts";
 import { ecdsaDerToRaw } from "./ecdsa-signature.ts";
 import { KmsError, UnsupportedKeyError } from "./errors.ts";
 import { type KmsKeyUri, parseKmsKeyUri } from "./key-uri.ts";
@@ -94,7 +94,7 @@ export class KmsSigner implements Signer {
     const raw = data.length >= 1 && data.length <= kmsRawMessageLimit;
     const message = raw
       ? data
-      : new Uint8Array(await crypto.subtle.digest(parameters.hash, bufferSource(data)));
+      : new Uint8Array(await crypto.subtle.digest(parameters.hash, asBufferSource(data)));
     const command = new SignCommand({
       KeyId: this.keyId,
       Message: message,

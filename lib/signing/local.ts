@@ -1,6 +1,7 @@
 // A signer holding its private key in memory (WebCrypto): from a PKCS#8 PEM or a private JWK, or
 // generated. The development default and the fallback when no KMS is configured.
 
+import { asBufferSource } from "../encoding.ts";
 import {
   algorithmParameters,
   importParameters,
@@ -8,7 +9,6 @@ import {
   signingAlgorithm,
   signParameters,
 } from "./algorithm.ts";
-import { bufferSource } from "./buffer-source.ts";
 import { ecdsaRawToDer } from "./ecdsa-signature.ts";
 import { KeyFormatError } from "./errors.ts";
 import { algorithmForKey, describeJwk, describePkcs8 } from "./key-type.ts";
@@ -79,7 +79,7 @@ export class LocalSigner implements Signer {
   static async fromPkcs8(der: Uint8Array, options: LocalSignerOptions = {}): Promise<LocalSigner> {
     const algorithm = algorithmForKey(describePkcs8(der), options.algorithm);
     const key = await importPrivate(() =>
-      crypto.subtle.importKey("pkcs8", bufferSource(der), importParameters(algorithm), true, ["sign"]),
+      crypto.subtle.importKey("pkcs8", asBufferSource(der), importParameters(algorithm), true, ["sign"]),
     );
     return LocalSigner.#fromPrivateKey(key, algorithm);
   }
@@ -117,7 +117,7 @@ export class LocalSigner implements Signer {
     const algorithm = signingAlgorithm(this.algorithm, options);
     const key = algorithm === "RS256" ? await this.#rs256Key() : this.#privateKey;
     const signature = new Uint8Array(
-      await crypto.subtle.sign(signParameters(algorithm), key, bufferSource(data)),
+      await crypto.subtle.sign(signParameters(algorithm), key, asBufferSource(data)),
     );
     // WebCrypto's ECDSA output is already raw r‖s (WebCrypto §23.4, "ECDSA signature format").
     if (encoding === "der" && algorithmParameters(algorithm).kind === "ECDSA") {

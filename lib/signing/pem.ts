@@ -1,4 +1,5 @@
 // PEM (RFC 7468): base64 DER between "-----BEGIN <label>-----" and "-----END <label>-----" lines.
+import { fromBase64, toBase64 } from "../encoding.ts";
 import { KeyFormatError } from "./errors.ts";
 
 export interface PemBlock {
@@ -22,22 +23,17 @@ export function decodePem(text: string): PemBlock[] {
 }
 
 export function encodePem(label: string, der: Uint8Array): string {
-  const base64 = encodeBase64(der);
+  const base64 = toBase64(der);
   const lines = base64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
-export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-export function decodeBase64(base64: string, what: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {
+function decodeBase64(base64: string, what: string): Uint8Array {
+  // RFC 7468 §3 (strict): padded base64, so the length is a multiple of four.
+  if (base64.length % 4 !== 0) throw new KeyFormatError(`${what}: invalid base64`);
+  try {
+    return fromBase64(base64);
+  } catch {
     throw new KeyFormatError(`${what}: invalid base64`);
   }
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }

@@ -1,8 +1,8 @@
 // The public half of a signing key in the three forms verifiers ask for (SPKI DER, PEM, JWK with an
 // RFC 7638 thumbprint `kid`), and signature verification with it.
 import { calculateJwkThumbprint } from "jose";
+import { asBufferSource } from "../encoding.ts";
 import { algorithmParameters, importParameters, signParameters } from "./algorithm.ts";
-import { bufferSource } from "./buffer-source.ts";
 import { ecdsaDerToRaw } from "./ecdsa-signature.ts";
 import { KeyFormatError } from "./errors.ts";
 import { algorithmForKey, describeSpki } from "./key-type.ts";
@@ -33,7 +33,7 @@ export async function jwkThumbprint(jwk: JsonWebKey): Promise<string> {
 
 export async function importPublicKey(spki: Uint8Array, algorithm: SigningAlgorithm): Promise<CryptoKey> {
   try {
-    return await crypto.subtle.importKey("spki", bufferSource(spki), importParameters(algorithm), true, [
+    return await crypto.subtle.importKey("spki", asBufferSource(spki), importParameters(algorithm), true, [
       "verify",
     ]);
   } catch (error) {
@@ -68,7 +68,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<bool
   return crypto.subtle.verify(
     signParameters(input.algorithm),
     key,
-    bufferSource(signature),
-    bufferSource(input.data),
+    asBufferSource(signature),
+    asBufferSource(input.data),
   );
 }

@@ -13,6 +13,7 @@ import {
   jwtVerify,
 } from "jose";
 import { z } from "zod";
+import { fromBase64 } from "../encoding.ts";
 import { WebhookAuthError, WebhookAuthUnavailableError } from "./errors.ts";
 import { imageReference } from "./image-reference.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
@@ -139,19 +140,12 @@ const notification = z.object({
   tag: imageReference.optional(),
 });
 
-function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 function parseGar(delivery: WebhookDelivery): ParsedDelivery {
   const { message } = validatePayload(envelope, readJsonBody(delivery), "gar");
   const messageId = message.messageId;
   let data: Uint8Array;
   try {
-    data = decodeBase64(message.data);
+    data = fromBase64(message.data);
   } catch {
     rejectPayload("gar", "message.data", "not base64");
   }

@@ -2,6 +2,7 @@
 // Harbor's "Auth Header", ACR custom headers, an EventBridge API-destination connection (API key or Basic),
 // zot sink credentials. Configured as a header name and value, or as Basic / Bearer shorthands.
 import { z } from "zod";
+import { base64FromText } from "../encoding.ts";
 import { constantTimeEqual } from "./constant-time.ts";
 import { WebhookAuthError } from "./errors.ts";
 import type { WebhookDelivery } from "./source.ts";
@@ -25,14 +26,6 @@ export const headerCredential = z.union([
 ]);
 export type HeaderCredential = z.infer<typeof headerCredential>;
 
-const encoder = new TextEncoder();
-
-function base64(text: string): string {
-  let binary = "";
-  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
 /** The header a sender configured with `credential` sends, verbatim. */
 export function expectedHeader(credential: HeaderCredential): {
   readonly name: string;
@@ -41,7 +34,7 @@ export function expectedHeader(credential: HeaderCredential): {
   if ("basic" in credential) {
     // RFC 7617: user-id ":" password, UTF-8, base64.
     const { username, password } = credential.basic;
-    return { name: "Authorization", value: `Basic ${base64(`${username}:${password}`)}` };
+    return { name: "Authorization", value: `Basic ${base64FromText(`${username}:${password}`)}` };
   }
   if ("bearer" in credential) return { name: "Authorization", value: `Bearer ${credential.bearer}` };
   return { name: credential.header, value: credential.value };

@@ -1,4 +1,5 @@
 // HMAC-SHA256 of a raw body, as GitHub (X-Hub-Signature-256) and Artifactory (X-JFrog-Event-Auth) sign it.
+import { toHex } from "../encoding.ts";
 
 const encoder = new TextEncoder();
 
@@ -11,7 +12,5 @@ export async function hmacSha256Hex(secret: string, body: Uint8Array): Promise<s
     ["sign"],
   );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new Uint8Array(body)));
-  let hex = "";
-  for (const byte of mac) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(mac);
 }

@@ -1,6 +1,7 @@
 // The edge between raw bytes and typed payloads: decode strictly, validate with zod, and turn every
 // failure into a WebhookPayloadError whose message names the field (e.g. `events.0.target.digest`).
 import type { z } from "zod";
+import { fromUtf8 } from "../encoding.ts";
 import { type PayloadIssue, WebhookPayloadError } from "./errors.ts";
 import { MAX_WEBHOOK_BODY_BYTES } from "./limits.ts";
 import type { WebhookDelivery } from "./source.ts";
@@ -13,7 +14,7 @@ export function decodeJson(bytes: Uint8Array, what: string): unknown {
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = fromUtf8(bytes);
   } catch (cause) {
     throw new WebhookPayloadError(`${what} is not valid UTF-8`, { cause });
   }

@@ -1,6 +1,6 @@
 // Basic authentication against distribution 2.8 with an htpasswd file (bcrypt, generated here).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { base64FromText } from "../../lib/oci/base64.ts";
+import { base64FromText } from "../../lib/encoding.ts";
 import { dockerConfigCredentials } from "../../lib/oci/credentials.ts";
 import { RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";

@@ -2,10 +2,11 @@
 // KMS signer through the SDK's browser build, a local WebCrypto signer, and a certificate from each;
 // then an RSA key of each kind signing RS256, as cosign and bundles ask (a second WebCrypto import).
 // The KMS URIs and the message arrive as query parameters; results go back as JSON for Node to verify.
+
+import { toBase64 } from "../../lib/encoding.ts";
 import { certificatePem, createNotaryCertificate } from "../../lib/signing/certificate.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
-import { encodeBase64 } from "../../lib/signing/pem.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
 
 export interface WorkerdSigningResult {
@@ -51,9 +52,9 @@ export default {
       results[name] = {
         keyId: signer.keyId,
         pem: (await signer.publicKey()).pem,
-        raw: encodeBase64(await signer.sign(message, "raw")),
-        der: encodeBase64(await signer.sign(message, "der")),
-        largeDer: encodeBase64(await signer.sign(large, "der")),
+        raw: toBase64(await signer.sign(message, "raw")),
+        der: toBase64(await signer.sign(message, "der")),
+        largeDer: toBase64(await signer.sign(large, "der")),
         certificate: certificatePem(await createNotaryCertificate(signer, { subject: "CN=workerd" })),
       };
     }
@@ -65,7 +66,7 @@ export default {
     for (const [name, signer] of rsaSigners) {
       rs256[name] = {
         pem: (await signer.publicKey()).pem,
-        rs256: encodeBase64(await signer.sign(message, "der", { rsaPadding: "pkcs1v15" })),
+        rs256: toBase64(await signer.sign(message, "der", { rsaPadding: "pkcs1v15" })),
       };
     }
     return Response.json({ ...results, rs256 });

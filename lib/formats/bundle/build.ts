@@ -1,9 +1,10 @@
 // Builds the Sigstore bundle v0.3 that cosign v3 attaches as an image signature (cosign
 // specs/BUNDLE_SPEC.md): key-based, no transparency log entry, no timestamp, DSSE over the statement.
+
+import { toBase64, utf8 } from "../../encoding.ts";
 import type { Descriptor } from "../../oci/descriptor.ts";
 import type { Signer } from "../../signing/signer.ts";
 import { sha256 } from "../digest.ts";
-import { toBase64, utf8 } from "../encoding.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
 import { rfc3339Seconds } from "../time.ts";
 import {

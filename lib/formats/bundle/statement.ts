@@ -1,7 +1,7 @@
 // What a cosign v3 image signature signs: an in-toto Statement v1 (in-toto/attestation spec/v1/
 // statement.md) naming the image digest, wrapped in DSSE (secure-systems-lab/dsse protocol.md).
 import { z } from "zod";
-import { utf8 } from "../encoding.ts";
+import { utf8 } from "../../encoding.ts";
 
 export const SigstoreBundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json";
 export const InTotoPayloadType = "application/vnd.in-toto+json";

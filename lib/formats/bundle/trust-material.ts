@@ -1,8 +1,8 @@
 // The trust material handed to @sigstore/verify for key-based verification: one public key, plus the
 // transparency logs and timestamp authorities a bundle's entries may need (none for our own bundles).
 import type { PublicKey, TrustedRoot } from "@sigstore/protobuf-specs";
+import { toBase64 } from "../../encoding.ts";
 import { sha256 } from "../digest.ts";
-import { toBase64 } from "../encoding.ts";
 import type { SpkiKey } from "../public-key.ts";
 
 export interface TransparencyLogKey {

@@ -5,9 +5,10 @@
 //
 // @sigstore/* use Node's `crypto` and `Buffer`: fine in Node and Lambda, and in workerd with
 // `nodejs_compat`. They are loaded on first use, so code that only builds bundles never imports them.
+
+import { fromUtf8 } from "../../encoding.ts";
 import { Algorithms, type HashName } from "../algorithms.ts";
 import { sha256Hex } from "../digest.ts";
-import { fromUtf8 } from "../encoding.ts";
 import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { type FailureCode, reject, type Verdict, verdictOf } from "../verdict.ts";

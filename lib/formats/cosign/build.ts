@@ -1,8 +1,9 @@
 // Builds one cosign signature: the simple-signing payload (the layer blob) and its layer descriptor
 // carrying the signature annotation, ready to be appended to the `sha256-<hex>.sig` manifest.
+
+import { toBase64 } from "../../encoding.ts";
 import type { Signer } from "../../signing/signer.ts";
 import { digestOf } from "../digest.ts";
-import { toBase64 } from "../encoding.ts";
 import { CosignMediaType, CosignSignatureAnnotation, simpleSigningPayload } from "./payload.ts";
 
 export interface BuildCosignOptions {

@@ -1,7 +1,7 @@
 // Cosign's "simple signing" payload (sigstore/cosign specs/SIGNATURE_SPEC.md; containers/image
 // docs/containers-signature.5.md), byte for byte as `cosign sign` writes it.
 import { z } from "zod";
-import { utf8 } from "../encoding.ts";
+import { utf8 } from "../../encoding.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { assertSubjectDigest } from "../subject.ts";
 

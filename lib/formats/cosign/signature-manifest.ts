@@ -1,9 +1,10 @@
 // The `sha256-<hex>.sig` manifest cosign keeps beside an image (cosign specs/SIGNATURE_SPEC.md):
 // an OCI image manifest, one simple-signing layer per signature, and a config whose rootfs.diff_ids
 // are the layer digests (the layers are uncompressed, so diff ID = digest).
+
+import { utf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import { digestOf } from "../digest.ts";
-import { utf8 } from "../encoding.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { type PublicKeyInput, parsePublicKey } from "../public-key.ts";
 import type { CosignLayer } from "./build.ts";

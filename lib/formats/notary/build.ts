@@ -1,9 +1,10 @@
 // Builds a Notary Project signature: a JWS envelope (signature-envelope-jws.md) in flattened JSON
 // serialization, laid out as notation writes it, plus the annotations of its signature manifest.
+
+import { bytesEqual, toBase64, toBase64Url, utf8 } from "../../encoding.ts";
 import type { Descriptor } from "../../oci/descriptor.ts";
 import type { SignatureAlgorithm, Signer } from "../../signing/signer.ts";
 import { Algorithms, isSignatureAlgorithm } from "../algorithms.ts";
-import { bytesEqual, toBase64, toBase64Url, utf8 } from "../encoding.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { notaryAlgorithmFor } from "../public-key.ts";
 import { assertSubjectDescriptor } from "../subject.ts";

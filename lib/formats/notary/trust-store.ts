@@ -1,7 +1,7 @@
 // A Notary trust store of type `ca`/`signingAuthority` reduced to what verification needs: the trusted
 // certificates. A signature is trusted when any certificate of its validated chain is byte-for-byte
 // one of them (notation-core-go signature.VerifyAuthenticity).
-import { bytesEqual, fromUtf8 } from "../encoding.ts";
+import { bytesEqual, fromUtf8 } from "../../encoding.ts";
 import { pemBlocks } from "../pem.ts";
 import { CertificateError, type NotaryCertificate, parseCertificate } from "./certificate.ts";
 

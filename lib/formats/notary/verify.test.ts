@@ -2,11 +2,11 @@
 // envelope and verifier refuse, we refuse, with the reason.
 import { beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../../test/support/test-pki.ts";
+import { toBase64, toBase64Url, utf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import { LocalSigner } from "../../signing/local.ts";
 import type { Signer } from "../../signing/signer.ts";
 import { digestOf } from "../digest.ts";
-import { toBase64, toBase64Url, utf8 } from "../encoding.ts";
 import { certificateThumbprints, ThumbprintAnnotation } from "./thumbprint.ts";
 import { verifyNotarySignature } from "./verify.ts";
 

@@ -2,11 +2,11 @@
 // (notaryproject/specifications, trust-store-trust-policy.md "Signature Verification"): integrity,
 // authenticity against a trust store, expiry and certificate validity, and that it signs the subject.
 import { flattenedVerify, errors as joseErrors } from "jose";
+import { fromBase64, fromBase64Url, fromUtf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import type { SignatureAlgorithm } from "../../signing/signer.ts";
 import { isSignatureAlgorithm } from "../algorithms.ts";
 import { digestOf } from "../digest.ts";
-import { fromBase64, fromBase64Url, fromUtf8 } from "../encoding.ts";
 import { parseSignatureManifest } from "../manifest-schema.ts";
 import { importVerificationKey, notaryAlgorithmFor } from "../public-key.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
