@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { digestOf } from "../oci/digest.ts";
 import { EmptyJson } from "../oci/media-types.ts";
-import { CanonicalJsonError, canonicalJson, descriptorOf, digestOf } from "./canonical-json.ts";
+import { CanonicalJsonError, canonicalJson, descriptorOf } from "./canonical-json.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

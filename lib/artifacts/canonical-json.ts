@@ -3,6 +3,7 @@
 // input must always give the same bytes: keys in the order we emit them, no whitespace, UTF-8.
 // Not for payloads whose bytes another tool fixes (cosign's simple-signing payload keeps `"optional":null`).
 import type { Descriptor } from "../oci/descriptor.ts";
+import { digestOf } from "../oci/digest.ts";
 
 export class CanonicalJsonError extends Error {
   override readonly name = "CanonicalJsonError";
@@ -70,14 +71,6 @@ function serializeObject(object: object, path: string): string {
 function isEmptyContainer(value: unknown): boolean {
   if (Array.isArray(value)) return value.length === 0;
   return typeof value === "object" && value !== null && Object.keys(value).length === 0;
-}
-
-/** `sha256:<lowercase hex>` of `bytes` (image-spec descriptor.md, registered algorithm sha256). */
-export async function digestOf(bytes: Uint8Array): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  let hex = "";
-  for (const byte of hash) hex += byte.toString(16).padStart(2, "0");
-  return `sha256:${hex}`;
 }
 
 /**

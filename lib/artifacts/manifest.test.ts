@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Descriptor } from "../oci/descriptor.ts";
+import { digestOf } from "../oci/digest.ts";
 import { EmptyJson, MediaType } from "../oci/media-types.ts";
-import { digestOf } from "./canonical-json.ts";
 import {
   ArtifactManifestError,
   type ArtifactManifestOptions,

@@ -4,9 +4,10 @@
 import type { FormatName } from "../config/formats.ts";
 import type { Config } from "../config/schema.ts";
 import type { WebhookConfig } from "../config/webhooks.ts";
-import { toHex } from "../encoding.ts";
+import { toHex, utf8 } from "../encoding.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ServiceMetrics, WebhookOutcome } from "../observability/service-metrics.ts";
+import { sha256 } from "../oci/digest.ts";
 import { JobExistsError } from "../store/errors.ts";
 import type { Job, JobRequest, Store } from "../store/store.ts";
 import { WebhookAuthError, WebhookAuthUnavailableError, WebhookPayloadError } from "../webhooks/errors.ts";
@@ -72,9 +73,7 @@ function requestOf(event: PushEvent): JobRequest {
  * §B.2), so every redelivery of the event names the same job and a concurrent duplicate cannot create two.
  */
 export async function deliveryJobId(source: string, key: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${source}\n${key}`)),
-  );
+  const digest = await sha256(utf8(`${source}\n${key}`));
   const bytes = digest.slice(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;

@@ -1,6 +1,6 @@
 // Checks on the descriptor being signed, shared by the builders: sign a digest, never a tag.
 import type { Descriptor } from "../oci/descriptor.ts";
-import { isSha256Digest } from "./digest.ts";
+import { isSha256Digest } from "../oci/digest.ts";
 import { SignatureBuildError } from "./errors.ts";
 
 export function assertSubjectDescriptor(subject: Descriptor): void {

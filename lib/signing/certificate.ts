@@ -38,7 +38,7 @@ import {
   Validity,
   Version,
 } from "@peculiar/asn1-x509";
-import { asBufferSource, toHex } from "../encoding.ts";
+import { sha256Hex } from "../oci/digest.ts";
 import { algorithmParameters } from "./algorithm.ts";
 import { attributeOids, type CertificateSubject, nameAttributes } from "./distinguished-name.ts";
 import { CertificateError, SigningError } from "./errors.ts";
@@ -135,7 +135,7 @@ export function certificatePem(der: Uint8Array): string {
 
 /** Lowercase hex SHA-256 of the DER: the `io.cncf.notary.x509chain.thumbprint#S256` entries. */
 export async function thumbprint(der: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", asBufferSource(der))));
+  return sha256Hex(der);
 }
 
 /** The certificate's SubjectPublicKeyInfo (DER), e.g. to check a supplied chain matches the signing key. */

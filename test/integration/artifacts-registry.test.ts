@@ -8,10 +8,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, descriptorOf, digestOf } from "../../lib/artifacts/canonical-json.ts";
+import { canonicalJson, descriptorOf } from "../../lib/artifacts/canonical-json.ts";
 import { type Blob, buildArtifactManifest } from "../../lib/artifacts/manifest.ts";
 import { RegistryProfiles } from "../../lib/artifacts/profiles.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
+import { digestOf } from "../../lib/oci/digest.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import { assertValidIndex, assertValidManifest } from "../support/oci-schema.ts";
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, descriptorOf, digestOf } from "../../lib/artifacts/canonical-json.ts";
+import { canonicalJson, descriptorOf } from "../../lib/artifacts/canonical-json.ts";
 import {
   type ArtifactLayer,
   buildArtifactManifest,
@@ -11,6 +11,7 @@ import {
 } from "../../lib/artifacts/manifest.ts";
 import { RegistryProfiles, withoutSubject } from "../../lib/artifacts/profiles.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
+import { digestOf } from "../../lib/oci/digest.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import {
   assertValidIndex,

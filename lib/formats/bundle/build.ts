@@ -3,8 +3,8 @@
 
 import { toBase64, utf8 } from "../../encoding.ts";
 import type { Descriptor } from "../../oci/descriptor.ts";
+import { sha256 } from "../../oci/digest.ts";
 import type { Signer } from "../../signing/signer.ts";
-import { sha256 } from "../digest.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
 import { rfc3339Seconds } from "../time.ts";
 import {

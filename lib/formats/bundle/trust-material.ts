@@ -2,7 +2,7 @@
 // transparency logs and timestamp authorities a bundle's entries may need (none for our own bundles).
 import type { PublicKey, TrustedRoot } from "@sigstore/protobuf-specs";
 import { toBase64 } from "../../encoding.ts";
-import { sha256 } from "../digest.ts";
+import { sha256 } from "../../oci/digest.ts";
 import type { SpkiKey } from "../public-key.ts";
 
 export interface TransparencyLogKey {

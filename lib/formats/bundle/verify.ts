@@ -7,8 +7,8 @@
 // `nodejs_compat`. They are loaded on first use, so code that only builds bundles never imports them.
 
 import { fromUtf8 } from "../../encoding.ts";
+import { sha256Hex } from "../../oci/digest.ts";
 import { Algorithms, type HashName } from "../algorithms.ts";
-import { sha256Hex } from "../digest.ts";
 import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { type FailureCode, reject, type Verdict, verdictOf } from "../verdict.ts";

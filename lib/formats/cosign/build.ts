@@ -2,8 +2,8 @@
 // carrying the signature annotation, ready to be appended to the `sha256-<hex>.sig` manifest.
 
 import { toBase64 } from "../../encoding.ts";
+import { digestOf } from "../../oci/digest.ts";
 import type { Signer } from "../../signing/signer.ts";
-import { digestOf } from "../digest.ts";
 import { CosignMediaType, CosignSignatureAnnotation, simpleSigningPayload } from "./payload.ts";
 
 export interface BuildCosignOptions {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { digestOf } from "../../oci/digest.ts";
 import { LocalSigner } from "../../signing/local.ts";
-import { digestOf } from "../digest.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { buildCosignSignature, type CosignSignature } from "./build.ts";
 import { appendCosignLayer, cosignSignatureTag } from "./signature-manifest.ts";

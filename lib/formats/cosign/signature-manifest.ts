@@ -4,7 +4,7 @@
 
 import { utf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
-import { digestOf } from "../digest.ts";
+import { digestOf } from "../../oci/digest.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { type PublicKeyInput, parsePublicKey } from "../public-key.ts";
 import type { CosignLayer } from "./build.ts";

@@ -1,6 +1,6 @@
 // `io.cncf.notary.x509chain.thumbprint#S256`: a JSON array of the lowercase hex SHA-256 of each
 // certificate's DER, leaf first (notaryproject/specifications, signature-specification.md "Storage").
-import { sha256Hex } from "../digest.ts";
+import { sha256Hex } from "../../oci/digest.ts";
 
 export const ThumbprintAnnotation = "io.cncf.notary.x509chain.thumbprint#S256";
 

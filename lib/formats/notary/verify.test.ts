@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../../test/support/test-pki.ts";
 import { toBase64, toBase64Url, utf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
+import { digestOf } from "../../oci/digest.ts";
 import { LocalSigner } from "../../signing/local.ts";
 import type { Signer } from "../../signing/signer.ts";
-import { digestOf } from "../digest.ts";
 import { certificateThumbprints, ThumbprintAnnotation } from "./thumbprint.ts";
 import { verifyNotarySignature } from "./verify.ts";
 

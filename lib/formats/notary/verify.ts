@@ -4,9 +4,9 @@
 import { flattenedVerify, errors as joseErrors } from "jose";
 import { fromBase64, fromBase64Url, fromUtf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
+import { digestOf, sha256Hex } from "../../oci/digest.ts";
 import type { SignatureAlgorithm } from "../../signing/signer.ts";
 import { isSignatureAlgorithm } from "../algorithms.ts";
-import { digestOf } from "../digest.ts";
 import { parseSignatureManifest } from "../manifest-schema.ts";
 import { importVerificationKey, notaryAlgorithmFor } from "../public-key.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
@@ -91,14 +91,10 @@ export function verifyNotarySignature(options: VerifyNotaryOptions): Promise<Ver
       ...(expiry ? { expiry } : {}),
       ...(signingAgent !== undefined ? { signingAgent } : {}),
       certificateChain: thumbprints,
-      trustAnchor: await digestHex(anchor.der),
+      trustAnchor: await sha256Hex(anchor.der),
       signer: leaf.subjectName,
     } satisfies NotaryVerified;
   });
-}
-
-async function digestHex(der: Uint8Array): Promise<string> {
-  return (await digestOf(der)).slice("sha256:".length);
 }
 
 function checkManifest(input: ImageManifest | Uint8Array, subject: Descriptor): ImageManifest {
