@@ -58,6 +58,7 @@ describe("ecdsaRawToDer / ecdsaDerToRaw", () => {
     ["non-minimal long length", "308106 020101 020101"],
     ["r longer than the curve", `3027 0222 0101${"00".repeat(32)} 020101`],
     ["truncated", "3006 0201"],
+    ["only one INTEGER", "3003 020101"],
   ])("rejects %s", (_reason, der) => {
     expect(() => ecdsaDerToRaw(hex(der), 32)).toThrow(SignatureEncodingError);
   });

@@ -7,7 +7,7 @@ const SEQUENCE = 0x30;
 const INTEGER = 0x02;
 
 /** DER → raw r‖s, each `coordinateLength` bytes (32 for P-256, 48 for P-384, 66 for P-521). */
-export function ecdsaDerToRaw(der: Uint8Array, coordinateLength: number): Uint8Array {
+export function ecdsaDerToRaw(der: Uint8Array, coordinateLength: number): Uint8Array<ArrayBuffer> {
   if (der[0] !== SEQUENCE) throw new SignatureEncodingError("ECDSA signature is not a DER SEQUENCE");
   const body = readLength(der, 1);
   if (body.end !== der.length) {
@@ -23,7 +23,7 @@ export function ecdsaDerToRaw(der: Uint8Array, coordinateLength: number): Uint8A
 }
 
 /** Raw r‖s → DER, with minimal positive INTEGERs (a 0x00 pad only before a high bit). */
-export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array<ArrayBuffer> {
   if (raw.length === 0 || raw.length % 2 !== 0) {
     throw new SignatureEncodingError(`raw ECDSA signature has odd or zero length ${raw.length}`);
   }

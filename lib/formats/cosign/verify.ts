@@ -5,8 +5,8 @@
 // gets an `RSAPKCS1v15Verifier` with SHA-256 whatever its size, and nothing on that path asks for PSS.
 
 import { asBufferSource, fromBase64, fromUtf8 } from "../../encoding.ts";
+import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { Algorithms, type HashName } from "../algorithms.ts";
-import { ecdsaDerToRaw } from "../der.ts";
 import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
