@@ -1,10 +1,10 @@
 // Public keys handed to the verifiers: SPKI DER, PEM or a WebCrypto key, reduced to one shape.
 
 import { asBufferSource, fromUtf8, toHex } from "../encoding.ts";
+import { pemBlocks } from "../signing/pem.ts";
 import type { SignatureAlgorithm } from "../signing/signer.ts";
 import { Algorithms, importParams, type NamedCurve, verifyParams } from "./algorithms.ts";
 import { children, readTlv } from "./der.ts";
-import { pemBlocks } from "./pem.ts";
 
 export type PublicKeyInput = Uint8Array | string | CryptoKey;
 

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { buildSigstoreBundle, publicKeyHint } from "../../lib/formats/bundle/build.ts";
 import { verifySigstoreBundle } from "../../lib/formats/bundle/verify.ts";
-import { pemBlocks } from "../../lib/formats/pem.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
+import { pemBlocks } from "../../lib/signing/pem.ts";
 import { sha256SumMismatches, vectorBytes, vectorText } from "../support/vectors.ts";
 
 const FOLDER = "sigstore-bundle-v03-key-msgsig-conformance-prod";

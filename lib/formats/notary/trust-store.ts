@@ -2,7 +2,8 @@
 // certificates. A signature is trusted when any certificate of its validated chain is byte-for-byte
 // one of them (notation-core-go signature.VerifyAuthenticity).
 import { bytesEqual, fromUtf8 } from "../../encoding.ts";
-import { pemBlocks } from "../pem.ts";
+import { KeyFormatError } from "../../signing/errors.ts";
+import { pemBlocks } from "../../signing/pem.ts";
 import { CertificateError, type NotaryCertificate, parseCertificate } from "./certificate.ts";
 
 /** DER bytes, or PEM (text or bytes) holding one or more CERTIFICATE blocks. */
@@ -36,7 +37,15 @@ export function createTrustStore(inputs: readonly TrustAnchorInput[]): NotaryTru
 function anchorDers(input: TrustAnchorInput, index: number): Uint8Array[] {
   const text = typeof input === "string" ? input : input[0] === 0x2d ? fromUtf8(input) : undefined;
   if (text === undefined) return [input as Uint8Array];
-  const blocks = pemBlocks(text, "CERTIFICATE");
+  let blocks: Uint8Array[];
+  try {
+    blocks = pemBlocks(text, "CERTIFICATE");
+  } catch (error) {
+    if (error instanceof KeyFormatError) {
+      throw new TrustStoreError(`trust anchor #${index} is not valid PEM`, { cause: error });
+    }
+    throw error;
+  }
   if (blocks.length === 0) throw new TrustStoreError(`trust anchor #${index} has no PEM CERTIFICATE block`);
   return blocks;
 }
