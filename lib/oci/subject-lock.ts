@@ -3,16 +3,19 @@
 // spanning processes plug in a distributed lock (a Durable Object, a DynamoDB lease) behind this interface.
 
 export interface SubjectLock {
-  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` holding the lock on `key`; a lease-based lock passes a signal that aborts when it is lost. */
+  withLock<T>(key: string, fn: (signal?: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 /** Within one process: a promise chain per key, dropped once idle. */
 export class InProcessSubjectLock implements SubjectLock {
   readonly #tails = new Map<string, Promise<unknown>>();
 
-  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(key: string, fn: (signal?: AbortSignal) => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
+    // No signal: an in-process lock cannot be lost. Called bare, so `fn` never sees the previous result.
+    const start = () => fn();
+    const run = previous.then(start, start);
     // The chain continues whether `fn` succeeded or not.
     const tail = run.catch(() => {});
     this.#tails.set(key, tail);

@@ -1,13 +1,9 @@
 // Per-subject mutual exclusion over the store's leases. The fallback tag index and the cosign `.sig`
 // tag are read-modify-write on the registry, and the distribution spec leaves concurrent updates to
 // clients (spec.md "Referrers Tag Schema"), so every writer of one subject goes through this.
+import type { SubjectLock } from "../oci/subject-lock.ts";
 import { LockLostError, LockTimeoutError } from "./errors.ts";
 import type { Store } from "./store.ts";
-
-/** The shape the registry client's referrers code expects; `signal` aborts when the lease is lost. */
-export interface SubjectLock {
-  withLock<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
-}
 
 export type LockStore = Pick<Store, "acquireLock" | "releaseLock">;
 
