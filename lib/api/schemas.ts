@@ -1,7 +1,7 @@
 // The REST API's bodies as zod schemas: requests are parsed with them at the edge, and the OpenAPI 3.1
 // document is generated from them, so the documentation cannot drift from what the code accepts.
 import { z } from "@hono/zod-openapi";
-import { FormatNames } from "../config/formats.ts";
+import { FormatNames } from "../formats/names.ts";
 import { JobStatuses } from "../store/store.ts";
 
 const digest = z

@@ -1,10 +1,11 @@
 // Intake: where requests to sign become attach jobs. A webhook delivery is authenticated, parsed and
 // filtered by the policy; an API call names a reference. Each allowed push becomes one stored job and
 // one queue message. Nothing here talks to a registry: refused events cost no outbound request at all.
-import type { FormatName } from "../config/formats.ts";
+
 import type { Config } from "../config/schema.ts";
 import type { WebhookConfig } from "../config/webhooks.ts";
 import { toHex, utf8 } from "../encoding.ts";
+import type { FormatName } from "../formats/names.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ServiceMetrics, WebhookOutcome } from "../observability/service-metrics.ts";
 import { sha256 } from "../oci/digest.ts";

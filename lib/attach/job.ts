@@ -1,7 +1,7 @@
 // The attach job (DESIGN.md data flow): resolve the digest, classify, then for each subject and format
 // claim the idempotency record, sign, write to the registry and record the outcome.
 import type { RegistryProfile } from "../artifacts/profiles.ts";
-import type { FormatName } from "../config/formats.ts";
+import type { FormatName } from "../formats/names.ts";
 import type { Descriptor, ImageIndex, Manifest } from "../oci/descriptor.ts";
 import { isIndexMediaType, ManifestAccept } from "../oci/media-types.ts";
 import type { RegistryClient, Repository } from "../oci/registry.ts";

@@ -1,7 +1,7 @@
 // The REST reads: "what is attached to this image" and "does it verify", over configured registries.
 import type { Attachment, VerifyReport } from "../api/schemas.ts";
-import type { FormatName } from "../config/formats.ts";
 import { cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
+import type { FormatName } from "../formats/names.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import { MediaType } from "../oci/media-types.ts";

@@ -2,7 +2,7 @@
 // never reaches us (a reset after the PUT, a proxy timeout); the attempt then fails, its claim is
 // released, and without this check the retry would sign again: a second referrer in the fallback
 // index, a second layer in the `.sig` tag (ECDSA signatures differ every time, so the bytes never match).
-import type { FormatName } from "../config/formats.ts";
+import type { FormatName } from "../formats/names.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { MediaType } from "../oci/media-types.ts";
 import type { Target } from "../oci/target.ts";

@@ -1,9 +1,9 @@
 // One signature of one subject in one format: build it with the format module, write it with the
 // signature writer. The only place that knows which format goes down which path.
 import type { RegistryProfile } from "../artifacts/profiles.ts";
-import type { FormatName } from "../config/formats.ts";
 import { buildSigstoreBundle } from "../formats/bundle/build.ts";
 import { buildCosignSignature } from "../formats/cosign/build.ts";
+import type { FormatName } from "../formats/names.ts";
 import { buildNotarySignature } from "../formats/notary/build.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Repository } from "../oci/registry.ts";

@@ -1,10 +1,11 @@
 // "What is attached to this image, and does it verify?": reads referrers and the cosign `.sig` tag of
 // a subject from any Target (registry or OCI layout) and runs each format's verifier on them.
-import type { FormatName } from "../config/formats.ts";
+
 import { verifySigstoreBundle } from "../formats/bundle/verify.ts";
 import { CosignSignatureAnnotation } from "../formats/cosign/payload.ts";
 import { cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
 import { verifyCosignSignature } from "../formats/cosign/verify.ts";
+import type { FormatName } from "../formats/names.ts";
 import type { TrustAnchorInput } from "../formats/notary/trust-store.ts";
 import { verifyNotarySignature } from "../formats/notary/verify.ts";
 import type { PublicKeyInput } from "../formats/public-key.ts";

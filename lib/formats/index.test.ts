@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatNames, formats, isFormatName, signatureFormatOf } from "./index.ts";
+import { formats, signatureFormatOf } from "./index.ts";
+import { FormatNames as formatNames, isFormatName } from "./names.ts";
 
 describe("formats", () => {
   it("names notary, cosign and bundle, each with build and verify", () => {

@@ -8,10 +8,10 @@ import { buildCosignSignature } from "./cosign/build.ts";
 import { CosignMediaType } from "./cosign/payload.ts";
 import { appendCosignLayer, cosignSignatureTag } from "./cosign/signature-manifest.ts";
 import { verifyCosignSignature } from "./cosign/verify.ts";
+import type { FormatName } from "./names.ts";
 import { buildNotarySignature } from "./notary/build.ts";
 import { NotaryMediaType } from "./notary/envelope.ts";
 import { verifyNotarySignature } from "./notary/verify.ts";
-import type { FormatName } from "./verdict.ts";
 
 interface FormatModule {
   readonly name: FormatName;
@@ -54,12 +54,6 @@ export const formats = {
   },
 } as const satisfies Record<FormatName, FormatModule>;
 
-export const formatNames: readonly FormatName[] = ["notary", "cosign", "bundle"];
-
-export function isFormatName(value: unknown): value is FormatName {
-  return typeof value === "string" && (formatNames as readonly string[]).includes(value);
-}
-
 /**
  * Which of our formats a manifest is, by its artifact type (or config media type, the pre-1.1 form),
  * or for cosign by its layers: how the attach job recognises signatures it must never sign.
@@ -84,13 +78,14 @@ export { CosignSignatureAnnotation, simpleSigningPayload } from "./cosign/payloa
 export type { AppendCosignOptions, CosignSignatureManifest } from "./cosign/signature-manifest.ts";
 export type { CosignAlgorithm, CosignVerified, VerifyCosignOptions } from "./cosign/verify.ts";
 export { SignatureBuildError } from "./errors.ts";
+export type { FormatName } from "./names.ts";
 export type { BuildNotaryOptions, NotarySignature } from "./notary/build.ts";
 export { ThumbprintAnnotation } from "./notary/thumbprint.ts";
 export type { TrustAnchorInput } from "./notary/trust-store.ts";
 export { TrustStoreError } from "./notary/trust-store.ts";
 export type { NotaryVerified, VerifyNotaryOptions } from "./notary/verify.ts";
 export type { PublicKeyInput } from "./public-key.ts";
-export type { FailureCode, FormatName, Verdict, VerificationFailure } from "./verdict.ts";
+export type { FailureCode, Verdict, VerificationFailure } from "./verdict.ts";
 export {
   appendCosignLayer,
   buildCosignSignature,

@@ -1,7 +1,6 @@
 // What a verifier answers. A verdict is a value, never an exception: hostile input is the normal
 // case for a verifier, and callers (REST, CLI, the attach job) report the reason as data.
-
-export type FormatName = "notary" | "cosign" | "bundle";
+import type { FormatName } from "./names.ts";
 
 export type FailureCode =
   /** Not this format at all, or not parseable (e.g. a layer that is not a JWS). */

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { profileFor, profileNamed } from "../../../lib/artifacts/profiles.ts";
 import { signSubject } from "../../../lib/attach/sign-subject.ts";
 import { verifySubject } from "../../../lib/attach/verify-subject.ts";
-import { type FormatName, FormatNames, isFormatName } from "../../../lib/config/formats.ts";
+import { type FormatName, FormatNames, isFormatName } from "../../../lib/formats/names.ts";
 import type { Descriptor, ImageIndex } from "../../../lib/oci/descriptor.ts";
 import { isIndexMediaType } from "../../../lib/oci/media-types.ts";
 import type { Repository } from "../../../lib/oci/registry.ts";
