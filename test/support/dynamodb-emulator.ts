@@ -4,10 +4,8 @@
 // placeholders and keys, and its error shapes. Exactly the operations the DynamoDB store uses, plus the
 // control plane a test needs to create the table. SigV4 signatures are not verified, but a SigV4
 // Authorization header for the `dynamodb` service is required, as the service requires one.
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { crc32 } from "node:zlib";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseJsonObject, readBody, sendJson, sigV4Scope, startAwsJsonServer } from "./aws-json-server.ts";
 import type { Item } from "./dynamodb-attributes.ts";
 import {
   DynamoDbServiceError,
@@ -76,16 +74,11 @@ export async function startDynamoDbEmulator(
   };
   const calls: DynamoDbCall[] = [];
   const faults = new Map<string, InjectableFault[]>();
-  const server = createServer((request, response) => {
-    handle(request, response, { tables, operations, calls, faults }).catch((error: unknown) => {
-      response.destroy(error instanceof Error ? error : undefined);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const state = { tables, operations, calls, faults };
+  const server = await startAwsJsonServer((request, response) => handle(request, response, state));
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     region,
     get calls() {
       return [...calls];
@@ -113,13 +106,11 @@ export async function startDynamoDbEmulator(
     injectFaults(operation, injected) {
       faults.set(operation, [...(faults.get(operation) ?? []), ...injected]);
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => server.stop(),
   };
 }
+
+const DYNAMODB_JSON = { protocol: "1.0", crc32: true } as const;
 
 interface EmulatorState {
   readonly tables: Tables;
@@ -138,10 +129,8 @@ async function handle(
   const target = request.headers["x-amz-target"];
   const operation =
     typeof target === "string" && target.startsWith("DynamoDB_20120810.") ? target.slice(18) : "";
-  const credential = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/dynamodb\/aws4_request/.exec(
-    request.headers.authorization ?? "",
-  );
-  const scope = { region: credential?.[2], accessKeyId: credential?.[1] };
+  const credential = sigV4Scope(request, "dynamodb");
+  const scope = { region: credential?.region, accessKeyId: credential?.accessKeyId };
   let input: Record<string, unknown> = {};
   try {
     input = parseJson(body);
@@ -152,39 +141,16 @@ async function handle(
     if (fault) throw injectable[fault]();
     const result = run(state.tables, input);
     state.calls.push({ operation, input, status: 200, ...scope });
-    send(response, 200, result);
+    sendJson(response, 200, result, DYNAMODB_JSON);
   } catch (error) {
     if (!(error instanceof DynamoDbServiceError)) throw error;
     state.calls.push({ operation, input, status: error.status, errorType: error.name, ...scope });
-    send(response, error.status, error.body());
+    sendJson(response, error.status, error.body(), DYNAMODB_JSON);
   }
 }
 
 function parseJson(body: Buffer): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(body.length ? body.toString("utf8") : "{}");
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // answered below
-  }
-  throw serialization("Start of structure or map found where not expected.");
-}
-
-function send(response: ServerResponse, status: number, body: object): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  response.writeHead(status, {
-    "Content-Type": "application/x-amz-json-1.0",
-    "Content-Length": bytes.length,
-    "x-amzn-RequestId": randomUUID(),
-    // The service sends a CRC32 of the body; some SDKs check it.
-    "x-amz-crc32": String(crc32(bytes)),
-  });
-  response.end(bytes);
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const parsed = parseJsonObject(body);
+  if (parsed === undefined) throw serialization("Start of structure or map found where not expected.");
+  return parsed;
 }

@@ -2,9 +2,8 @@
 // (`POST /`, `X-Amz-Target: TrentService.<Operation>`, `Content-Type: application/x-amz-json-1.1`),
 // real keys, AWS's error shapes, optional throttling and injected faults, and per-operation counters.
 // SigV4 signatures are not checked, but a SigV4 Authorization header is required, as AWS does.
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseJsonObject, readBody, sendJson, sigV4Scope, startAwsJsonServer } from "./aws-json-server.ts";
 import { dependencyTimeout, internalFailure, KmsServiceError, throttling } from "./kms-errors.ts";
 import { type KmsKeySpec, KmsKeyStore, type KmsKeyUsage } from "./kms-key-store.ts";
 import { operations } from "./kms-operations.ts";
@@ -81,16 +80,10 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const accountId = options.accountId ?? "111122223333";
   const store = new KmsKeyStore(region, accountId);
   const state = new EmulatorState(options);
-  const server = createServer((request, response) => {
-    handle(store, state, request, response).catch((error: unknown) => {
-      response.destroy(error instanceof Error ? error : undefined);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startAwsJsonServer((request, response) => handle(store, state, request, response));
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     region,
     accountId,
     async createKey(spec, keyOptions = {}) {
@@ -112,11 +105,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     setThrottleEvery: (every) => {
       state.throttleEvery = every;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => server.stop(),
   };
 }
 
@@ -166,6 +155,8 @@ class EmulatorState {
   }
 }
 
+const KMS_JSON = { protocol: "1.1" } as const;
+
 async function handle(
   store: KmsKeyStore,
   state: EmulatorState,
@@ -175,8 +166,13 @@ async function handle(
   const body = await readBody(request);
   const target = request.headers["x-amz-target"];
   const operation = typeof target === "string" && target.startsWith("TrentService.") ? target.slice(13) : "";
-  const credential = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/kms\//.exec(request.headers.authorization ?? "");
-  const record = { operation, region: credential?.[2], accessKeyId: credential?.[1], ...signingOf(body) };
+  const credential = sigV4Scope(request, "kms");
+  const record = {
+    operation,
+    region: credential?.region,
+    accessKeyId: credential?.accessKeyId,
+    ...signingOf(body),
+  };
   const count = state.count(operation);
   count.received++;
 
@@ -197,13 +193,13 @@ async function handle(
     const result = await run(store, parseJson(body));
     count.succeeded++;
     state.requests.push({ ...record, status: 200 });
-    send(response, 200, result);
+    sendJson(response, 200, result, KMS_JSON);
   } catch (error) {
     if (!(error instanceof KmsServiceError)) throw error;
     count.failed++;
     state.requests.push({ ...record, status: error.status, errorType: error.type });
     response.setHeader("x-amzn-ErrorType", error.type);
-    send(response, error.status, { __type: error.type, message: error.message });
+    sendJson(response, error.status, { __type: error.type, message: error.message }, KMS_JSON);
   }
 }
 
@@ -229,28 +225,12 @@ function faultError(fault: Exclude<KmsFault, "connection-reset">): KmsServiceErr
 }
 
 function parseJson(body: Buffer): Readonly<Record<string, unknown>> {
-  try {
-    const parsed: unknown = JSON.parse(body.length ? body.toString("utf8") : "{}");
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // answered below
+  const parsed = parseJsonObject(body);
+  if (parsed === undefined) {
+    throw new KmsServiceError(
+      "SerializationException",
+      "Start of structure or map found where not expected.",
+    );
   }
-  throw new KmsServiceError("SerializationException", "Start of structure or map found where not expected.");
-}
-
-function send(response: ServerResponse, status: number, body: object): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  response.writeHead(status, {
-    "Content-Type": "application/x-amz-json-1.1",
-    "Content-Length": bytes.length,
-    "x-amzn-RequestId": randomUUID(),
-  });
-  response.end(bytes);
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return parsed;
 }

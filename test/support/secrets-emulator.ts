@@ -4,8 +4,8 @@
 // calls; tests put and change values directly. A SigV4 Authorization header for `secretsmanager` is
 // required (not verified).
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, sendJson, sigV4Scope, startAwsJsonServer } from "./aws-json-server.ts";
 
 export interface SecretsEmulator {
   readonly endpoint: string;
@@ -36,48 +36,49 @@ export async function startSecretsEmulator(
   const find = (id: unknown): Secret | undefined =>
     typeof id === "string" ? (secrets.get(id) ?? [...secrets.values()].find((s) => s.arn === id)) : undefined;
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => response.destroy(error as Error));
-  });
-
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const [status, answer] = getSecretValue(request, await readBody(request));
+    sendJson(response, status, answer, { protocol: "1.1" });
+  }
+
+  function getSecretValue(request: IncomingMessage, body: Buffer): [number, object] {
     const target = String(request.headers["x-amz-target"] ?? "");
-    if (!/Credential=[^/]+\/\d{8}\/[^/]+\/secretsmanager\//.test(request.headers.authorization ?? "")) {
-      return send(response, 400, { __type: "MissingAuthenticationTokenException", message: "" });
+    if (sigV4Scope(request, "secretsmanager") === undefined) {
+      return [400, { __type: "MissingAuthenticationTokenException", message: "" }];
     }
     if (target !== "secretsmanager.GetSecretValue") {
-      return send(response, 400, { __type: "UnknownOperationException", message: target });
+      return [400, { __type: "UnknownOperationException", message: target }];
     }
     let input: { SecretId?: unknown };
     try {
-      input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { SecretId?: unknown };
+      input = JSON.parse(body.toString("utf8")) as { SecretId?: unknown };
     } catch {
-      return send(response, 400, { __type: "SerializationException", message: "" });
+      return [400, { __type: "SerializationException", message: "" }];
     }
     reads.push(String(input.SecretId));
     const secret = find(input.SecretId);
     if (secret === undefined) {
-      return send(response, 400, {
-        __type: "ResourceNotFoundException",
-        Message: "Secrets Manager can't find the specified secret.",
-      });
+      return [
+        400,
+        { __type: "ResourceNotFoundException", Message: "Secrets Manager can't find the specified secret." },
+      ];
     }
-    send(response, 200, {
-      ARN: secret.arn,
-      Name: secret.name,
-      SecretString: secret.value,
-      VersionId: secret.versionId,
-      VersionStages: ["AWSCURRENT"],
-      CreatedDate: secret.createdAt / 1000,
-    });
+    return [
+      200,
+      {
+        ARN: secret.arn,
+        Name: secret.name,
+        SecretString: secret.value,
+        VersionId: secret.versionId,
+        VersionStages: ["AWSCURRENT"],
+        CreatedDate: secret.createdAt / 1000,
+      },
+    ];
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startAwsJsonServer(handle);
   return {
-    endpoint,
+    endpoint: server.endpoint,
     region,
     putSecret(name, value) {
       const existing = secrets.get(name);
@@ -92,20 +93,6 @@ export async function startSecretsEmulator(
       return arn;
     },
     reads,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => server.stop(),
   };
-}
-
-function send(response: ServerResponse, status: number, body: object): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  response.writeHead(status, {
-    "Content-Type": "application/x-amz-json-1.1",
-    "Content-Length": bytes.length,
-    "x-amzn-RequestId": randomUUID(),
-  });
-  response.end(bytes);
 }

@@ -6,8 +6,8 @@
 // Only what Countersign calls: SendMessage and ChangeMessageVisibility; the receiving side is driven
 // by the test (see sqs-event-source.ts), as Lambda's event source mapping drives it in AWS.
 import { createHash, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseJsonObject, readBody, sendJson, sigV4Scope, startAwsJsonServer } from "./aws-json-server.ts";
 
 export interface SqsEmulatorOptions {
   readonly region?: string;
@@ -153,17 +153,13 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     },
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => response.destroy(error as Error));
-  });
-
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const target = String(request.headers["x-amz-target"] ?? "");
     const operation = target.startsWith("AmazonSQS.") ? target.slice("AmazonSQS.".length) : "";
     let input: Readonly<Record<string, unknown>> = {};
     try {
-      if (!/Credential=[^/]+\/\d{8}\/[^/]+\/sqs\//.test(request.headers.authorization ?? ""))
+      if (sigV4Scope(request, "sqs") === undefined)
         throw new SqsServiceError(
           "com.amazonaws.sqs#MissingAuthenticationToken",
           "MissingAuthenticationToken",
@@ -185,17 +181,17 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
         );
       const output = run(input);
       calls.push({ operation, input, status: 200 });
-      send(response, 200, output);
+      sendJson(response, 200, output, SQS_JSON);
     } catch (error) {
       if (!(error instanceof SqsServiceError)) throw error;
       calls.push({ operation, input, status: error.status, errorType: error.type });
       response.setHeader("x-amzn-query-error", `${error.queryCode};Sender`);
-      send(response, error.status, { __type: error.type, message: error.message });
+      sendJson(response, error.status, { __type: error.type, message: error.message }, SQS_JSON);
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startAwsJsonServer(handle);
+  endpoint = server.endpoint;
 
   return {
     endpoint,
@@ -244,13 +240,11 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     failNext(operation, count) {
       failures.set(operation, count);
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => server.stop(),
   };
 }
+
+const SQS_JSON = { protocol: "1.0" } as const;
 
 function queuePath(url: string): string {
   try {
@@ -273,28 +267,13 @@ function md5(text: string): string {
 }
 
 function parseJson(body: Buffer): Readonly<Record<string, unknown>> {
-  try {
-    const parsed: unknown = JSON.parse(body.length > 0 ? body.toString("utf8") : "{}");
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // answered below
+  const parsed = parseJsonObject(body);
+  if (parsed === undefined) {
+    throw new SqsServiceError(
+      "com.amazon.coral.service#SerializationException",
+      "SerializationException",
+      "",
+    );
   }
-  throw new SqsServiceError("com.amazon.coral.service#SerializationException", "SerializationException", "");
-}
-
-function send(response: ServerResponse, status: number, body: object): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  response.writeHead(status, {
-    "Content-Type": "application/x-amz-json-1.0",
-    "Content-Length": bytes.length,
-    "x-amzn-RequestId": randomUUID(),
-  });
-  response.end(bytes);
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return parsed;
 }
