@@ -4,6 +4,7 @@
 import type { Descriptor } from "../lib/oci/descriptor.ts";
 import { digestOf } from "../lib/oci/digest.ts";
 import { EmptyJson, MediaType } from "../lib/oci/media-types.ts";
+import { pool } from "./load.ts";
 
 const CONCURRENCY = 5;
 
@@ -12,14 +13,6 @@ async function expectStatus(response: Response, status: number, what: string): P
     throw new Error(`${what}: expected ${status}, got ${response.status} ${await response.text()}`);
   }
   return response;
-}
-
-async function pool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
 async function getManifest(fetcher: typeof fetch, url: string, repository: string, tag: string) {
@@ -36,7 +29,7 @@ async function getManifest(fetcher: typeof fetch, url: string, repository: strin
   return { bytes, blobs: [manifest.config, ...manifest.layers] };
 }
 
-async function putManifest(
+export async function putManifest(
   fetcher: typeof fetch,
   url: string,
   repository: string,
@@ -53,7 +46,7 @@ async function putManifest(
 }
 
 /** POST opens a session (distribution 2.8 answers a monolithic POST with 202 too), PUT completes it. */
-async function upload(
+export async function upload(
   fetcher: typeof fetch,
   url: string,
   repository: string,
@@ -84,7 +77,7 @@ export async function copyByMount(
   tag: string,
 ): Promise<void> {
   const { bytes, blobs } = await getManifest(fetcher, url, from, tag);
-  await pool(blobs, async (blob) => {
+  await pool(blobs, CONCURRENCY, async (blob) => {
     const response = await fetcher(`${url}/v2/${to}/blobs/uploads/?mount=${blob.digest}&from=${from}`, {
       method: "POST",
     });
@@ -102,7 +95,7 @@ export async function copyAcross(
   tag: string,
 ): Promise<void> {
   const { bytes, blobs } = await getManifest(fetcher, sourceUrl, from, tag);
-  await pool(blobs, async (blob) => {
+  await pool(blobs, CONCURRENCY, async (blob) => {
     const response = await expectStatus(
       await fetcher(`${sourceUrl}/v2/${from}/blobs/${blob.digest}`),
       200,

@@ -12,6 +12,7 @@ import { MediaType } from "../lib/oci/media-types.ts";
 import { RegistryClient } from "../lib/oci/registry.ts";
 import type { RequestEvent } from "../lib/oci/transport.ts";
 import { type RunningRegistry, startRegistry } from "../test/support/registry.ts";
+import { countingFetch } from "./load.ts";
 import * as baseline from "./oci-baseline.ts";
 
 const LAYERS = 20;
@@ -22,21 +23,6 @@ interface Measure {
   readonly requests: number;
   readonly ms: number;
   readonly operations?: Map<string, number>;
-}
-
-/** Counts every HTTP request, whoever sends it: the same wrapper for Countersign and the baseline. */
-function countingFetch(): { fetch: typeof fetch; count: () => number; reset: () => void } {
-  let requests = 0;
-  return {
-    fetch: (input, init) => {
-      requests++;
-      return fetch(input, init);
-    },
-    count: () => requests,
-    reset: () => {
-      requests = 0;
-    },
-  };
 }
 
 async function measure(

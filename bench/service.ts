@@ -22,6 +22,8 @@ import { RegistryClient } from "../lib/oci/registry.ts";
 import type { Signer } from "../lib/signing/signer.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../test/support/distribution-events.ts";
 import { startRegistry } from "../test/support/registry.ts";
+import { countingFetch, pool } from "./load.ts";
+import { putManifest, upload } from "./oci-baseline.ts";
 
 const { values } = parseArgs({
   options: { images: { type: "string", default: "50" }, concurrency: { type: "string", default: "4" } },
@@ -34,17 +36,6 @@ const encoder = new TextEncoder();
 function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function counting(): { fetch: typeof fetch; count: () => number } {
-  let requests = 0;
-  return {
-    fetch: (input, init) => {
-      requests++;
-      return fetch(input, init);
-    },
-    count: () => requests,
-  };
 }
 
 /** N distinct small images in `repository` (shared config and layer, manifests differ by annotation). */
@@ -82,51 +73,7 @@ async function pushImages(client: RegistryClient, repository: string, n: number)
   return images;
 }
 
-async function pool<T>(items: readonly T[], work: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}
-
 // ---- Baseline: the same signatures, the fewest requests distribution 2.8 needs, plain fetch. ----
-
-async function upload(
-  fetcher: typeof fetch,
-  url: string,
-  repository: string,
-  digest: string,
-  bytes: Uint8Array,
-) {
-  const started = await fetcher(`${url}/v2/${repository}/blobs/uploads/`, { method: "POST" });
-  await started.arrayBuffer();
-  const location = new URL(started.headers.get("location")!, url);
-  location.searchParams.set("digest", digest);
-  const done = await fetcher(location, { method: "PUT", body: bytes as Uint8Array<ArrayBuffer> });
-  if (done.status !== 201) throw new Error(`upload ${digest}: ${done.status}`);
-  await done.arrayBuffer();
-}
-
-async function put(
-  fetcher: typeof fetch,
-  url: string,
-  repository: string,
-  ref: string,
-  bytes: Uint8Array,
-  type: string,
-) {
-  const response = await fetcher(`${url}/v2/${repository}/manifests/${ref}`, {
-    method: "PUT",
-    headers: { "content-type": type },
-    body: bytes as Uint8Array<ArrayBuffer>,
-  });
-  if (response.status !== 201) throw new Error(`PUT ${ref}: ${response.status} ${await response.text()}`);
-  await response.arrayBuffer();
-}
 
 async function getOptional(
   fetcher: typeof fetch,
@@ -169,7 +116,7 @@ async function baselineSign(
     for (const blob of built.blobs.filter((b) => b.descriptor.digest !== EmptyJson.digest)) {
       await upload(fetcher, url, repository, blob.descriptor.digest, blob.bytes);
     }
-    await put(fetcher, url, repository, built.descriptor.digest, built.bytes, MediaType.OciManifest);
+    await putManifest(fetcher, url, repository, built.descriptor.digest, built.bytes, MediaType.OciManifest);
     const tag = referrersTag(image.digest);
     const index = (await getOptional(fetcher, url, repository, tag, MediaType.OciIndex)) ?? {
       schemaVersion: 2,
@@ -177,7 +124,14 @@ async function baselineSign(
       manifests: [],
     };
     index.manifests.push(built.referrerDescriptor);
-    await put(fetcher, url, repository, tag, encoder.encode(JSON.stringify(index)), MediaType.OciIndex);
+    await putManifest(
+      fetcher,
+      url,
+      repository,
+      tag,
+      encoder.encode(JSON.stringify(index)),
+      MediaType.OciIndex,
+    );
   }
   const cosign = await buildCosignSignature({
     dockerReference: `${host}/${repository}`,
@@ -189,14 +143,14 @@ async function baselineSign(
   const next = await appendCosignLayer(existing, cosign.layer);
   await upload(fetcher, url, repository, cosign.layer.digest, cosign.payload);
   await upload(fetcher, url, repository, next.config.descriptor.digest, next.config.bytes);
-  await put(fetcher, url, repository, tag, next.bytes, MediaType.OciManifest);
+  await putManifest(fetcher, url, repository, tag, next.bytes, MediaType.OciManifest);
 }
 
 // ---- Run ----
 
 const work = await mkdtemp(join(tmpdir(), "countersign-bench-service-"));
 const registry = await startRegistry();
-const serviceFetch = counting();
+const serviceFetch = countingFetch();
 const config = await parseConfig(
   {
     dataDir: join(work, "data"),
@@ -249,11 +203,11 @@ try {
   const serviceMs = performance.now() - started;
   const serviceRequests = serviceFetch.count() - before;
 
-  const baselineFetch = counting();
+  const baselineFetch = countingFetch();
   const baselineLatencies: number[] = [];
   const baselineStarted = performance.now();
   await upload(baselineFetch.fetch, registry.url, "bench/direct", EmptyJson.digest, EmptyJson.bytes);
-  await pool(direct, async (image) => {
+  await pool(direct, CONCURRENCY, async (image) => {
     await baselineSign(
       baselineFetch.fetch,
       registry.url,
