@@ -3,8 +3,8 @@
 // the protocol's content type and a request id. Each emulator keeps its own operations and error shapes.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
+import { listenOnLoopback } from "./loopback-server.ts";
 
 export interface AwsJsonServer {
   /** `http://127.0.0.1:<port>` */
@@ -21,8 +21,7 @@ export async function startAwsJsonServer(
       response.destroy(error instanceof Error ? error : undefined);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () =>

@@ -2,14 +2,9 @@
 // status (429 with Retry-After, 503) instead of forwarding, cut the connection after N body bytes, or
 // flip one byte of the body. Headers, Host included, pass through unchanged, so the registry's
 // Location headers point back at the proxy.
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.ts";
 
 export interface RequestMatch {
   readonly method?: string;
@@ -98,7 +93,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     }
     forward(target, req, res, fault, record);
   });
-  const port = await listen(server);
+  const port = await listenOnLoopback(server);
   return {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
@@ -217,16 +212,5 @@ function corrupt(answer: IncomingMessage, res: ServerResponse): void {
     if (body.length > 0) body[index] = body[index] === 0x30 ? 0x31 : 0x30;
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     res.end(body);
-  });
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (typeof address === "object" && address !== null) resolve(address.port);
-      else reject(new Error("fault proxy has no port"));
-    });
   });
 }

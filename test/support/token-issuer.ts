@@ -7,11 +7,12 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { importPKCS8, SignJWT } from "jose";
+import { listenOnLoopback } from "./loopback-server.ts";
 
 export interface TokenIssuerOptions {
   /** username → password accepted with Basic on the token endpoint. */
@@ -122,7 +123,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Run
   const server = createServer((req, res) => {
     handle(req, res).catch(() => send(res, 500, { error: "issuer failed" }));
   });
-  const port = await listen(server);
+  const port = await listenOnLoopback(server);
   return {
     realm: `http://127.0.0.1:${port}/token`,
     service,
@@ -195,15 +196,4 @@ function readBody(req: IncomingMessage): Promise<string> {
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (typeof address === "object" && address !== null) resolve(address.port);
-      else reject(new Error("token issuer has no port"));
-    });
-  });
 }
