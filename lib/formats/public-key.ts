@@ -5,6 +5,7 @@ import { pemBlocks } from "../signing/pem.ts";
 import type { SignatureAlgorithm } from "../signing/signer.ts";
 import { Algorithms, importParams, type NamedCurve, verifyParams } from "./algorithms.ts";
 import { children, readTlv } from "./der.ts";
+import { reject } from "./verdict.ts";
 
 export type PublicKeyInput = Uint8Array | string | CryptoKey;
 
@@ -73,6 +74,17 @@ export async function parsePublicKey(input: PublicKeyInput): Promise<SpkiKey> {
   }
   if (input.type !== "public") throw new PublicKeyError("a public key is required");
   return parseSpki(new Uint8Array(await crypto.subtle.exportKey("spki", input)));
+}
+
+/** parsePublicKey inside a verifier: an unusable key is the failure verdict `key`, not an exception. */
+export async function parseVerificationKey(input: PublicKeyInput): Promise<SpkiKey> {
+  try {
+    return await parsePublicKey(input);
+  } catch (error) {
+    if (error instanceof PublicKeyError)
+      reject("key", `unusable public key: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** Well-formed DER can still hold a point off the curve or a broken modulus: WebCrypto decides. */

@@ -9,7 +9,7 @@
 import { fromUtf8 } from "../../encoding.ts";
 import { sha256Hex } from "../../oci/digest.ts";
 import { Algorithms, type HashName } from "../algorithms.ts";
-import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
+import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { type FailureCode, reject, type Verdict, verdictOf } from "../verdict.ts";
 import { publicKeyHint } from "./build.ts";
@@ -83,7 +83,7 @@ export function verifySigstoreBundle(
       import("@sigstore/protobuf-specs"),
       import("@sigstore/verify"),
     ]);
-    const key = await keyOf(options.publicKey);
+    const key = await parseVerificationKey(options.publicKey);
     const algorithm = options.algorithm ?? defaultAlgorithm(key);
     if ((algorithm === "RS256") !== (key.type === "rsa")) {
       reject("key", `${algorithm} does not fit this ${key.type === "rsa" ? "RSA" : "EC"} key`);
@@ -138,16 +138,6 @@ export function verifySigstoreBundle(
       ...(predicateType ? { predicateType } : {}),
     } satisfies BundleVerified;
   });
-}
-
-async function keyOf(input: PublicKeyInput): Promise<SpkiKey> {
-  try {
-    return await parsePublicKey(input);
-  } catch (error) {
-    if (error instanceof PublicKeyError)
-      reject("key", `unusable public key: ${error.message}`, { cause: error });
-    throw error;
-  }
 }
 
 function defaultAlgorithm(key: SpkiKey): BundleAlgorithm {

@@ -7,7 +7,7 @@
 import { asBufferSource, fromBase64, fromUtf8 } from "../../encoding.ts";
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { Algorithms, type HashName } from "../algorithms.ts";
-import { PublicKeyError, type PublicKeyInput, parsePublicKey, type SpkiKey } from "../public-key.ts";
+import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
 import { CosignSignatureType, SimpleSigningPayload } from "./payload.ts";
@@ -38,7 +38,7 @@ export interface CosignVerified {
 
 export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Verdict<CosignVerified>> {
   return verdictOf("cosign", async () => {
-    const key = await keyOf(options.publicKey);
+    const key = await parseVerificationKey(options.publicKey);
     let signature: Uint8Array;
     try {
       signature = fromBase64(options.signatureBase64);
@@ -64,16 +64,6 @@ export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Ver
     }
     return { ok: true, format: "cosign", algorithm, dockerReference: reference, subjectDigest: digest };
   });
-}
-
-async function keyOf(input: PublicKeyInput): Promise<SpkiKey> {
-  try {
-    return await parsePublicKey(input);
-  } catch (error) {
-    if (error instanceof PublicKeyError)
-      reject("key", `unusable public key: ${error.message}`, { cause: error });
-    throw error;
-  }
 }
 
 function parseClaims(payload: Uint8Array): SimpleSigningPayload {
