@@ -1,7 +1,7 @@
 // The attach job (DESIGN.md data flow): resolve the digest, classify, then for each subject and format
 // claim the idempotency record, sign, write to the registry and record the outcome.
 import type { RegistryProfile } from "../artifacts/profiles.ts";
-import type { FormatName } from "../formats/names.ts";
+import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
 import type { Descriptor, ImageIndex, Manifest } from "../oci/descriptor.ts";
 import { isIndexMediaType, ManifestAccept } from "../oci/media-types.ts";
 import type { RegistryClient, Repository } from "../oci/registry.ts";
@@ -11,7 +11,7 @@ import { JobNotFoundError } from "../store/errors.ts";
 import type { FormatOutcome, FormatOutcomes, SignatureKey, Store } from "../store/store.ts";
 import type { AttachJob, AttachJobResult } from "./attach-job.ts";
 import { type Backoff, describeFailure, isTransient, retryDelayMs, SignatureBusyError } from "./failure.ts";
-import { FormatArtifactTypes, findOwnSignature } from "./own-signature.ts";
+import { findOwnSignature } from "./own-signature.ts";
 import { isSignatureArtifact, isSignatureMediaType } from "./policy.ts";
 import { signSubject } from "./sign-subject.ts";
 

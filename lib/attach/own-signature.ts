@@ -2,9 +2,8 @@
 // never reaches us (a reset after the PUT, a proxy timeout); the attempt then fails, its claim is
 // released, and without this check the retry would sign again: a second referrer in the fallback
 // index, a second layer in the `.sig` tag (ECDSA signatures differ every time, so the bytes never match).
-import type { FormatName } from "../formats/names.ts";
+import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
-import { MediaType } from "../oci/media-types.ts";
 import type { Target } from "../oci/target.ts";
 import type { Signer } from "../signing/signer.ts";
 import { verifySubject } from "./verify-subject.ts";
@@ -16,12 +15,6 @@ export interface OwnSignature {
   /** `org.opencontainers.image.created` of the artifact, when it has one. */
   readonly created?: string;
 }
-
-export const FormatArtifactTypes: Readonly<Record<FormatName, string>> = {
-  notary: MediaType.NotarySignature,
-  bundle: MediaType.SigstoreBundle,
-  cosign: MediaType.CosignSimpleSigning,
-};
 
 /**
  * The first `format` signature of `subject` that verifies with `signer`'s own key. Notary's trust

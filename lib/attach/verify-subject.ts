@@ -5,14 +5,13 @@ import { verifySigstoreBundle } from "../formats/bundle/verify.ts";
 import { CosignSignatureAnnotation } from "../formats/cosign/payload.ts";
 import { cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
 import { verifyCosignSignature } from "../formats/cosign/verify.ts";
-import type { FormatName } from "../formats/names.ts";
+import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
 import type { TrustAnchorInput } from "../formats/notary/trust-store.ts";
 import { verifyNotarySignature } from "../formats/notary/verify.ts";
 import type { PublicKeyInput } from "../formats/public-key.ts";
 import type { Descriptor, ImageManifest } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import { LayoutNotFoundError } from "../oci/layout-errors.ts";
-import { MediaType } from "../oci/media-types.ts";
 import type { Target } from "../oci/target.ts";
 
 export interface VerificationKeys {
@@ -48,11 +47,6 @@ export interface VerifyOptions {
   readonly now?: Date;
 }
 
-const ArtifactTypes: Readonly<Record<Exclude<FormatName, "cosign">, string>> = {
-  notary: MediaType.NotarySignature,
-  bundle: MediaType.SigstoreBundle,
-};
-
 export async function verifySubject(options: VerifyOptions): Promise<FormatReport[]> {
   const reports: FormatReport[] = [];
   for (const format of options.formats) {
@@ -68,7 +62,7 @@ async function checkReferrers(
   format: "notary" | "bundle",
 ): Promise<SignatureCheck[]> {
   const { target, subject } = options;
-  const referrers = await target.referrers(subject, ArtifactTypes[format]);
+  const referrers = await target.referrers(subject, FormatArtifactTypes[format]);
   const checks: SignatureCheck[] = [];
   for (const referrer of referrers) {
     const fetched = await target.fetchManifest(referrer.digest);

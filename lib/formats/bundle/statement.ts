@@ -2,8 +2,9 @@
 // statement.md) naming the image digest, wrapped in DSSE (secure-systems-lab/dsse protocol.md).
 import { z } from "zod";
 import { utf8 } from "../../encoding.ts";
+import { MediaType } from "../../oci/media-types.ts";
 
-export const SigstoreBundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json";
+export const SigstoreBundleMediaType = MediaType.SigstoreBundle;
 export const InTotoPayloadType = "application/vnd.in-toto+json";
 export const InTotoStatementType = "https://in-toto.io/Statement/v1";
 /** cosign's `types.CosignSignPredicateType`. */

@@ -2,14 +2,15 @@
 // docs/containers-signature.5.md), byte for byte as `cosign sign` writes it.
 import { z } from "zod";
 import { utf8 } from "../../encoding.ts";
+import { MediaType } from "../../oci/media-types.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { assertSubjectDigest } from "../subject.ts";
 
 export const CosignMediaType = {
-  SimpleSigning: "application/vnd.dev.cosign.simplesigning.v1+json",
+  SimpleSigning: MediaType.CosignSimpleSigning,
   /** The config of a `.sig` manifest (an ordinary OCI image config). */
-  Config: "application/vnd.oci.image.config.v1+json",
-  Manifest: "application/vnd.oci.image.manifest.v1+json",
+  Config: MediaType.OciConfig,
+  Manifest: MediaType.OciManifest,
 } as const;
 
 export const CosignSignatureAnnotation = "dev.cosignproject.cosign/signature";

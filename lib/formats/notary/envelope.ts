@@ -1,10 +1,11 @@
 // The Notary Project JWS envelope (notaryproject/specifications, signature-envelope-jws.md): flattened
 // JWS JSON serialization (RFC 7515 §7.2.2), its protected and unprotected headers, and its payload.
 import { z } from "zod";
+import { MediaType } from "../../oci/media-types.ts";
 
 export const NotaryMediaType = {
-  Signature: "application/vnd.cncf.notary.signature",
-  JwsEnvelope: "application/jose+json",
+  Signature: MediaType.NotarySignature,
+  JwsEnvelope: MediaType.Jose,
   Payload: "application/vnd.cncf.notary.payload.v1+json",
 } as const;
 
