@@ -9,9 +9,10 @@ import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
 import type { TrustAnchorInput } from "../formats/notary/trust-store.ts";
 import { verifyNotarySignature } from "../formats/notary/verify.ts";
 import type { PublicKeyInput } from "../formats/public-key.ts";
-import type { Descriptor, ImageManifest } from "../oci/descriptor.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import { LayoutNotFoundError } from "../oci/layout-errors.ts";
+import { safeParseImageManifest } from "../oci/manifest-schema.ts";
 import type { Target } from "../oci/target.ts";
 
 export interface VerificationKeys {
@@ -66,7 +67,7 @@ async function checkReferrers(
   const checks: SignatureCheck[] = [];
   for (const referrer of referrers) {
     const fetched = await target.fetchManifest(referrer.digest);
-    const manifest = parseManifest(fetched.bytes);
+    const manifest = safeParseImageManifest(fetched.bytes);
     const layer = manifest?.layers[0];
     const created = manifest?.annotations?.["org.opencontainers.image.created"];
     const base = { format, digest: referrer.digest, ...(created !== undefined && { created }) };
@@ -115,7 +116,7 @@ async function checkCosign(options: VerifyOptions): Promise<SignatureCheck[]> {
     if (isNotFound(error)) return [];
     throw error;
   }
-  const manifest = parseManifest(fetched.bytes);
+  const manifest = safeParseImageManifest(fetched.bytes);
   const checks: SignatureCheck[] = [];
   for (const layer of manifest?.layers ?? []) {
     const signatureBase64 = layer.annotations?.[CosignSignatureAnnotation];
@@ -148,15 +149,6 @@ async function checkCosign(options: VerifyOptions): Promise<SignatureCheck[]> {
 
 function failed(verdict: { readonly code: string; readonly reason: string }): { ok: false; detail: string } {
   return { ok: false, detail: `${verdict.code}: ${verdict.reason}` };
-}
-
-function parseManifest(bytes: Uint8Array): ImageManifest | undefined {
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(bytes)) as ImageManifest;
-    return Array.isArray(parsed.layers) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -83,6 +83,23 @@ export function parseManifest(bytes: Uint8Array, mediaType?: string, what = "man
   return result.data as Manifest;
 }
 
+/**
+ * The image manifest in `input` (bytes, or JSON already parsed), or `undefined` when it is not one: for
+ * readers that report or skip what they cannot use (verifiers) rather than fail.
+ */
+export function safeParseImageManifest(input: unknown): ImageManifest | undefined {
+  let value = input;
+  if (input instanceof Uint8Array) {
+    try {
+      value = JSON.parse(fromUtf8(input));
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = ImageManifestSchema.safeParse(value);
+  return parsed.success ? (parsed.data as ImageManifest) : undefined;
+}
+
 export function isImageIndex(manifest: Manifest): manifest is ImageIndex {
   return "manifests" in manifest;
 }

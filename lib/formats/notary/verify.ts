@@ -5,7 +5,7 @@ import { flattenedVerify, errors as joseErrors } from "jose";
 import { fromBase64, fromBase64Url, fromUtf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import { digestOf, sha256Hex } from "../../oci/digest.ts";
-import { ImageManifestSchema } from "../../oci/manifest-schema.ts";
+import { safeParseImageManifest } from "../../oci/manifest-schema.ts";
 import type { SignatureAlgorithm } from "../../signing/signer.ts";
 import { isSignatureAlgorithm } from "../algorithms.ts";
 import { importVerificationKey, notaryAlgorithmFor } from "../public-key.ts";
@@ -97,22 +97,8 @@ export function verifyNotarySignature(options: VerifyNotaryOptions): Promise<Ver
   });
 }
 
-/** The image manifest in `input` (bytes as fetched, or parsed), or `undefined` when it is not one. */
-function parseSignatureManifest(input: ImageManifest | Uint8Array): ImageManifest | undefined {
-  let value: unknown = input;
-  if (input instanceof Uint8Array) {
-    try {
-      value = JSON.parse(fromUtf8(input));
-    } catch {
-      return undefined;
-    }
-  }
-  const parsed = ImageManifestSchema.safeParse(value);
-  return parsed.success ? (parsed.data as ImageManifest) : undefined;
-}
-
 function checkManifest(input: ImageManifest | Uint8Array, subject: Descriptor): ImageManifest {
-  const manifest = parseSignatureManifest(input);
+  const manifest = safeParseImageManifest(input);
   if (!manifest) reject("malformed", "the signature manifest is not an OCI image manifest");
   const type = manifest.artifactType ?? manifest.config.mediaType;
   if (type !== NotaryMediaType.Signature) {
