@@ -1,9 +1,14 @@
 // Public keys handed to the verifiers: SPKI DER, PEM or a WebCrypto key, reduced to one shape.
 
 import { asBufferSource, fromUtf8, toHex } from "../encoding.ts";
+import {
+  algorithmParameters,
+  importParameters,
+  type NamedCurve,
+  signParameters,
+} from "../signing/algorithm.ts";
 import { pemBlocks } from "../signing/pem.ts";
 import type { SignatureAlgorithm } from "../signing/signer.ts";
-import { Algorithms, importParams, type NamedCurve, verifyParams } from "./algorithms.ts";
 import { children, readTlv } from "./der.ts";
 import { reject } from "./verdict.ts";
 
@@ -130,12 +135,14 @@ export function notaryAlgorithmFor(key: SpkiKey): SignatureAlgorithm | undefined
 
 /** Whether `algorithm` can be used with this key at all (family and, for ECDSA, curve). */
 export function keyFitsAlgorithm(key: SpkiKey, algorithm: SignatureAlgorithm): boolean {
-  const details = Algorithms[algorithm];
-  return details.family === "ecdsa" ? key.type === "ec" && key.curve === details.curve : key.type === "rsa";
+  const parameters = algorithmParameters(algorithm);
+  return parameters.kind === "ECDSA"
+    ? key.type === "ec" && key.curve === parameters.namedCurve
+    : key.type === "rsa";
 }
 
 export async function importVerificationKey(key: SpkiKey, algorithm: SignatureAlgorithm): Promise<CryptoKey> {
-  return crypto.subtle.importKey("spki", key.spki, importParams(algorithm), true, ["verify"]);
+  return crypto.subtle.importKey("spki", key.spki, importParameters(algorithm), true, ["verify"]);
 }
 
 /** Verifies a signature whose ECDSA form is already r‖s (WebCrypto's encoding). */
@@ -148,7 +155,7 @@ export async function verifyRaw(
   if (!keyFitsAlgorithm(key, algorithm)) return false;
   const cryptoKey = await importVerificationKey(key, algorithm);
   return crypto.subtle.verify(
-    verifyParams(algorithm),
+    signParameters(algorithm),
     cryptoKey,
     asBufferSource(signature),
     asBufferSource(data),

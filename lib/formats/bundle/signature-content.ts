@@ -4,7 +4,7 @@
 // Only the hash changes: the verification itself stays @sigstore/verify's and @sigstore/core's.
 import type { crypto as sigstoreCrypto } from "@sigstore/core";
 import type { SignedEntity } from "@sigstore/verify";
-import type { HashName } from "../algorithms.ts";
+import type { HashName } from "../../signing/algorithm.ts";
 import { preAuthEncoding } from "./statement.ts";
 import { asBuffer } from "./trust-material.ts";
 

@@ -8,7 +8,7 @@
 
 import { fromUtf8 } from "../../encoding.ts";
 import { sha256Hex } from "../../oci/digest.ts";
-import { Algorithms, type HashName } from "../algorithms.ts";
+import { algorithmParameters, type HashName } from "../../signing/algorithm.ts";
 import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { type FailureCode, reject, type Verdict, verdictOf } from "../verdict.ts";
@@ -146,7 +146,7 @@ function defaultAlgorithm(key: SpkiKey): BundleAlgorithm {
 }
 
 function hashOf(algorithm: BundleAlgorithm): HashName {
-  return algorithm === "RS256" ? "SHA-256" : Algorithms[algorithm].hash;
+  return algorithmParameters(algorithm).hash;
 }
 
 type BundleContent = ReturnType<typeof import("@sigstore/bundle").bundleFromJSON>["content"];

@@ -5,8 +5,8 @@
 // gets an `RSAPKCS1v15Verifier` with SHA-256 whatever its size, and nothing on that path asks for PSS.
 
 import { asBufferSource, fromBase64, fromUtf8 } from "../../encoding.ts";
+import { algorithmParameters, curveAlgorithm } from "../../signing/algorithm.ts";
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
-import { Algorithms, type HashName } from "../algorithms.ts";
 import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
@@ -116,19 +116,19 @@ async function verifiesAs(
       data,
     );
   }
-  const details = Algorithms[algorithm];
   if (key.type !== "ec") return false;
+  const { hash } = algorithmParameters(algorithm);
   // The hash may differ from the curve's (ES256 over P-384 above); WebCrypto allows that pairing.
-  const fieldSize =
-    Algorithms[({ "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" } as const)[key.curve!]].fieldSize!;
+  const curve = algorithmParameters(curveAlgorithm(key.curve!));
+  if (curve.kind !== "ECDSA") return false;
   let raw: Uint8Array;
   try {
-    raw = ecdsaDerToRaw(signature, fieldSize);
+    raw = ecdsaDerToRaw(signature, curve.coordinateLength);
   } catch {
     return false; // cosign signatures are DER; anything else does not verify
   }
   const params = { name: "ECDSA", namedCurve: key.curve! };
-  return verifyWith(key, params, { name: "ECDSA", hash: details.hash as HashName }, raw, data);
+  return verifyWith(key, params, { name: "ECDSA", hash }, raw, data);
 }
 
 async function verifyWith(

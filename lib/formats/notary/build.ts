@@ -3,8 +3,8 @@
 
 import { bytesEqual, toBase64, toBase64Url, utf8 } from "../../encoding.ts";
 import type { Descriptor } from "../../oci/descriptor.ts";
+import { algorithmParameters, isSignatureAlgorithm } from "../../signing/algorithm.ts";
 import type { SignatureAlgorithm, Signer } from "../../signing/signer.ts";
-import { Algorithms, isSignatureAlgorithm } from "../algorithms.ts";
 import { SignatureBuildError } from "../errors.ts";
 import { notaryAlgorithmFor } from "../public-key.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
@@ -120,8 +120,8 @@ async function checkSigner(signer: Signer, chain: readonly Uint8Array[]): Promis
 }
 
 function checkSignatureLength(algorithm: SignatureAlgorithm, signature: Uint8Array): void {
-  const fieldSize = Algorithms[algorithm].fieldSize;
-  if (fieldSize !== undefined && signature.length !== 2 * fieldSize) {
+  const parameters = algorithmParameters(algorithm);
+  if (parameters.kind === "ECDSA" && signature.length !== 2 * parameters.coordinateLength) {
     throw new SignatureBuildError(`${algorithm} signature of ${signature.length} bytes is not raw r‖s`);
   }
 }

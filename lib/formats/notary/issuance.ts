@@ -3,8 +3,8 @@ import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { asBufferSource, bytesEqual } from "../../encoding.ts";
+import type { HashName } from "../../signing/algorithm.ts";
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
-import type { HashName } from "../algorithms.ts";
 import type { SpkiKey } from "../public-key.ts";
 import type { NotaryCertificate } from "./certificate.ts";
 
