@@ -1,12 +1,7 @@
 // Public keys handed to the verifiers: SPKI DER, PEM or a WebCrypto key, reduced to one shape.
 
-import { asBufferSource, fromUtf8, toHex } from "../encoding.ts";
-import {
-  algorithmParameters,
-  importParameters,
-  type NamedCurve,
-  signParameters,
-} from "../signing/algorithm.ts";
+import { fromUtf8, toHex } from "../encoding.ts";
+import type { NamedCurve } from "../signing/algorithm.ts";
 import { pemBlocks } from "../signing/pem.ts";
 import type { SignatureAlgorithm } from "../signing/signer.ts";
 import { children, readTlv } from "./der.ts";
@@ -131,33 +126,4 @@ export function notaryAlgorithmFor(key: SpkiKey): SignatureAlgorithm | undefined
   return ({ 2048: "PS256", 3072: "PS384", 4096: "PS512" } as Record<number, SignatureAlgorithm>)[
     key.modulusBits!
   ];
-}
-
-/** Whether `algorithm` can be used with this key at all (family and, for ECDSA, curve). */
-export function keyFitsAlgorithm(key: SpkiKey, algorithm: SignatureAlgorithm): boolean {
-  const parameters = algorithmParameters(algorithm);
-  return parameters.kind === "ECDSA"
-    ? key.type === "ec" && key.curve === parameters.namedCurve
-    : key.type === "rsa";
-}
-
-export async function importVerificationKey(key: SpkiKey, algorithm: SignatureAlgorithm): Promise<CryptoKey> {
-  return crypto.subtle.importKey("spki", key.spki, importParameters(algorithm), true, ["verify"]);
-}
-
-/** Verifies a signature whose ECDSA form is already r‖s (WebCrypto's encoding). */
-export async function verifyRaw(
-  key: SpkiKey,
-  algorithm: SignatureAlgorithm,
-  signature: Uint8Array,
-  data: Uint8Array,
-): Promise<boolean> {
-  if (!keyFitsAlgorithm(key, algorithm)) return false;
-  const cryptoKey = await importVerificationKey(key, algorithm);
-  return crypto.subtle.verify(
-    signParameters(algorithm),
-    cryptoKey,
-    asBufferSource(signature),
-    asBufferSource(data),
-  );
 }

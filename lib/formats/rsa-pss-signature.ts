@@ -2,7 +2,8 @@
 // SHA-256 for an RSA public key (sigstore/sigstore `signature.LoadVerifier` → `RSAPKCS1v15Verifier`;
 // @sigstore/core `crypto.verify` on an rsaEncryption key). Countersign itself wrote such signatures
 // before it signed these formats with RS256. Used only to say why a signature is refused, never to accept.
-import { type SpkiKey, verifyRaw } from "./public-key.ts";
+import { verifySignature } from "../signing/public-key.ts";
+import type { SpkiKey } from "./public-key.ts";
 
 export type RsaPssAlgorithm = "PS256" | "PS384" | "PS512";
 
@@ -17,7 +18,8 @@ export async function rsaPssAlgorithmOf(
   if (key.type !== "rsa") return undefined;
   for (const algorithm of PSS) {
     try {
-      if (await verifyRaw(key, algorithm, signature, data)) return algorithm;
+      if (await verifySignature({ spki: key.spki, algorithm, data, signature, encoding: "raw" }))
+        return algorithm;
     } catch {
       // a signature of the wrong length is simply not this algorithm's
     }

@@ -7,8 +7,9 @@ import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import { digestOf, sha256Hex } from "../../oci/digest.ts";
 import { safeParseImageManifest } from "../../oci/manifest-schema.ts";
 import { isSignatureAlgorithm } from "../../signing/algorithm.ts";
+import { importPublicKey } from "../../signing/public-key.ts";
 import type { SignatureAlgorithm } from "../../signing/signer.ts";
-import { importVerificationKey, notaryAlgorithmFor } from "../public-key.ts";
+import { notaryAlgorithmFor } from "../public-key.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
 import { CertificateError, type NotaryCertificate, parseCertificate } from "./certificate.ts";
 import { validateCodeSigningChain, validateValidity } from "./chain.ts";
@@ -221,7 +222,7 @@ async function verifyJws(
   leaf: NotaryCertificate,
   algorithm: SignatureAlgorithm,
 ): Promise<unknown> {
-  const key = await importVerificationKey(leaf.publicKey, algorithm);
+  const key = await importPublicKey(leaf.publicKey.spki, algorithm);
   let payload: Uint8Array;
   try {
     ({ payload } = await flattenedVerify(jws, key, {
