@@ -16,7 +16,7 @@ import {
   fallbackEntries,
 } from "../support/attach-harness.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
+import { buildAndPushImage } from "../support/registry-images.ts";
 
 const REPO = "arts/app";
 const InToto = "application/vnd.in-toto+json";
@@ -31,13 +31,7 @@ beforeAll(async () => {
   registry = await startRegistry();
   h = await createAttachHarness();
   repository = new RegistryClient(registry.host).repository(REPO);
-  const built = await buildImage({ layers: 1 });
-  try {
-    await pushImage(built.dir, `${registry.host}/${REPO}:v1`);
-  } finally {
-    await built.cleanup();
-  }
-  image = built.manifest;
+  image = await buildAndPushImage(`${registry.host}/${REPO}:v1`);
 });
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ import {
 } from "../support/attach-harness.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
+import { buildAndPushImage } from "../support/registry-images.ts";
 
 const MANIFEST_PUT = { method: "PUT", path: /\/manifests\// };
 const BACKOFF = { initialMs: 100, maxMs: 1_000, factor: 2 };
@@ -47,13 +47,7 @@ beforeEach(() => {
 
 /** A fresh single-arch image in `repository` (pushed directly, not through the proxy). */
 async function pushFresh(repository: string): Promise<Descriptor> {
-  const built = await buildImage({ layers: 1 });
-  try {
-    await pushImage(built.dir, `${registry.host}/${repository}:v1`);
-  } finally {
-    await built.cleanup();
-  }
-  return built.manifest;
+  return buildAndPushImage(`${registry.host}/${repository}:v1`);
 }
 
 function signatureKey(repository: string, digest: string, format: SignatureKey["format"]): SignatureKey {

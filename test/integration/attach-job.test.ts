@@ -15,7 +15,13 @@ import {
   verifyOnRegistry,
 } from "../support/attach-harness.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+import {
+  buildAndPushImage,
+  buildImage,
+  type PushedIndex,
+  pushImage,
+  pushMultiArchIndex,
+} from "../support/registry-images.ts";
 
 let registry: RunningRegistry;
 let h: AttachHarness;
@@ -24,13 +30,7 @@ let image: Descriptor;
 beforeAll(async () => {
   registry = await startRegistry();
   h = await createAttachHarness();
-  const built = await buildImage({ layers: 1 });
-  try {
-    await pushImage(built.dir, `${registry.host}/team/app:v1`);
-  } finally {
-    await built.cleanup();
-  }
-  image = built.manifest;
+  image = await buildAndPushImage(`${registry.host}/team/app:v1`);
 });
 
 afterAll(async () => {
@@ -143,13 +143,7 @@ describe("runAttachJob on a single image", () => {
 
 describe("concurrent duplicates", () => {
   it("the same job delivered twice at once (a queue's at-least-once redelivery): one signature per format", async () => {
-    const built = await buildImage({ layers: 1 });
-    try {
-      await pushImage(built.dir, `${registry.host}/team/twice:v1`);
-    } finally {
-      await built.cleanup();
-    }
-    const subject = built.manifest;
+    const subject = await buildAndPushImage(`${registry.host}/team/twice:v1`);
     const job = await h.job(digestRequest(registry.host, "team/twice", subject.digest));
     const results = await Promise.all([runAttachJob(job, h.deps(), 1), runAttachJob(job, h.deps(), 2)]);
     // One run signs; the other is told to come back (or finds everything existing).
@@ -165,13 +159,7 @@ describe("concurrent duplicates", () => {
   });
 
   it("different jobs for one digest at once: one signature per format", async () => {
-    const built = await buildImage({ layers: 1 });
-    try {
-      await pushImage(built.dir, `${registry.host}/team/many:v1`);
-    } finally {
-      await built.cleanup();
-    }
-    const subject = built.manifest;
+    const subject = await buildAndPushImage(`${registry.host}/team/many:v1`);
     const jobs = await Promise.all(
       Array.from({ length: 4 }, () => h.job(digestRequest(registry.host, "team/many", subject.digest))),
     );

@@ -17,7 +17,7 @@ import {
 import { stubAwsEnvironment } from "../support/kms-client.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
+import { buildAndPushImage } from "../support/registry-images.ts";
 
 const BACKOFF = { initialMs: 100, maxMs: 1_000, factor: 2 };
 
@@ -51,13 +51,7 @@ beforeEach(() => {
 });
 
 async function pushFresh(repository: string): Promise<Descriptor> {
-  const built = await buildImage({ layers: 1 });
-  try {
-    await pushImage(built.dir, `${registry.host}/${repository}:v1`);
-  } finally {
-    await built.cleanup();
-  }
-  return built.manifest;
+  return buildAndPushImage(`${registry.host}/${repository}:v1`);
 }
 
 async function expectOneVerifiedSignatureEach(repository: string, subject: Descriptor): Promise<void> {

@@ -13,7 +13,7 @@ import {
 } from "../support/attach-harness.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
+import { buildAndPushImage } from "../support/registry-images.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;
@@ -24,13 +24,7 @@ beforeAll(async () => {
   registry = await startRegistry();
   proxy = await startFaultProxy(registry.url);
   h = await createAttachHarness();
-  const built = await buildImage({ layers: 1 });
-  try {
-    await pushImage(built.dir, `${registry.host}/perm/app:v1`);
-  } finally {
-    await built.cleanup();
-  }
-  image = built.manifest;
+  image = await buildAndPushImage(`${registry.host}/perm/app:v1`);
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import {
   digestRequest,
 } from "../support/attach-harness.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
+import { buildAndPushImage } from "../support/registry-images.ts";
 
 const USER = "signer";
 const PASSWORD = "htpasswd-Pa55word-never-logged";
@@ -23,13 +23,10 @@ const harnesses: AttachHarness[] = [];
 
 beforeAll(async () => {
   registry = await startRegistry({ auth: { kind: "htpasswd", users: { [USER]: PASSWORD } } });
-  const built = await buildImage({ layers: 1 });
-  try {
-    await pushImage(built.dir, `${registry.host}/auth/app:v1`, { credentials: `${USER}:${PASSWORD}` });
-  } finally {
-    await built.cleanup();
-  }
-  image = built.manifest;
+  image = await buildAndPushImage(`${registry.host}/auth/app:v1`, {
+    layers: 1,
+    credentials: `${USER}:${PASSWORD}`,
+  });
 });
 
 afterAll(async () => {

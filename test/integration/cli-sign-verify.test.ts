@@ -11,7 +11,7 @@ import { RegistryClient } from "../../lib/oci/registry.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
 import { assertValidIndex, assertValidManifest } from "../support/oci-schema.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "bin/countersign.mjs");
@@ -61,13 +61,7 @@ beforeAll(async () => {
   await mkdir(join(work, "docker"));
   await writeFile(join(work, "docker", "config.json"), "{}");
   [registry, kms] = await Promise.all([startRegistry(), startKmsEmulator()]);
-  const built = await buildImage({ layers: 2 });
-  try {
-    await pushImage(built.dir, `${registry.host}/team/app:v1`);
-  } finally {
-    await built.cleanup();
-  }
-  image = built.manifest;
+  image = await buildAndPushImage(`${registry.host}/team/app:v1`, { layers: 2 });
   multi = await pushMultiArchIndex(registry.host, "team/multi:v1", ["linux/amd64", "linux/arm64"]);
   const generated = await cli(["keys", "generate", "--out", join(work, "key.pem")]);
   expect(generated.code, generated.stderr).toBe(0);

@@ -16,7 +16,7 @@ import { RegistryClient, type Repository } from "../../lib/oci/registry.ts";
 import type { Target } from "../../lib/oci/target.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { pushArtifact, RequestCounter } from "../support/registry-content.ts";
-import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const run = promisify(execFile);
 
@@ -31,13 +31,7 @@ beforeAll(async () => {
   registry = await startRegistry();
   work = await mkdtemp(join(tmpdir(), "countersign-copy-"));
   client = new RegistryClient(registry.host, { onRequest: counter.listener });
-  const built = await buildImage({ layers: 6, layerSize: 64 * 1024 });
-  try {
-    await pushImage(built.dir, `${registry.host}/src/app:v1`);
-    image = built.manifest;
-  } finally {
-    await built.cleanup();
-  }
+  image = await buildAndPushImage(`${registry.host}/src/app:v1`, { layers: 6, layerSize: 64 * 1024 });
   multi = await pushMultiArchIndex(registry.host, "src/multi:v1", ["linux/amd64", "linux/arm64/v8"], {
     layers: 2,
   });

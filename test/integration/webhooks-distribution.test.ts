@@ -12,7 +12,7 @@ import {
 } from "../../lib/webhooks/index.ts";
 import type { PushEvent } from "../../lib/webhooks/push-event.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const SECRET = "distribution-notification-secret-1";
 const settings = webhookSourceSettings.parse({ kind: "distribution", auth: { bearer: SECRET } });
@@ -80,13 +80,7 @@ beforeAll(async () => {
       },
     ],
   });
-  const image = await buildImage({ layers: 1, tag: "v1" });
-  try {
-    await pushImage(image.dir, `${registry.host}/test/app:v1`, { tag: "v1" });
-    imageDigest = image.manifest.digest;
-  } finally {
-    await image.cleanup();
-  }
+  imageDigest = (await buildAndPushImage(`${registry.host}/test/app:v1`, { layers: 1, tag: "v1" })).digest;
   index = await pushMultiArchIndex(registry.host, "test/multi:multi", ["linux/amd64", "linux/arm64"]);
 });
 

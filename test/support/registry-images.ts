@@ -106,6 +106,23 @@ export async function pushImage(
   ]);
 }
 
+/** buildImage, then pushImage to `destination` (`host/repository:tag`), the layout removed afterwards. */
+export async function buildAndPushImage(
+  destination: string,
+  options: BuildImageOptions & Pick<PushOptions, "credentials"> = { layers: 1 },
+): Promise<BuiltImage["manifest"]> {
+  const built = await buildImage(options);
+  try {
+    await pushImage(built.dir, destination, {
+      tag: built.tag,
+      ...(options.credentials !== undefined && { credentials: options.credentials }),
+    });
+  } finally {
+    await built.cleanup();
+  }
+  return built.manifest;
+}
+
 export interface PushedIndex {
   /** The image index's descriptor. */
   readonly index: { readonly mediaType: string; readonly digest: string; readonly size: number };
