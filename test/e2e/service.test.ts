@@ -12,7 +12,8 @@ import { silentLogger } from "../../lib/observability/logger.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
+import { waitForIdleJobs } from "../support/idle-jobs.ts";
+import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const WEBHOOK_TOKEN = "e2e-webhook-token-0123456789";
@@ -28,23 +29,12 @@ let service: RunningService;
 let config: Config;
 const outbound: Outbound[] = [];
 
-async function waitForIdle(timeoutMs = 30_000): Promise<void> {
-  // Registry notifications are sent asynchronously: wait until deliveries stop arriving and the queue drains.
-  const deadline = Date.now() + timeoutMs;
-  let quietSince = Date.now();
-  let lastCount = -1;
-  while (Date.now() < deadline) {
-    const jobs = await service.store.listJobs({ limit: 500 });
-    const busy = jobs.some((j) => j.status === "queued" || j.status === "running" || j.status === "failed");
-    if (jobs.length !== lastCount || busy || service.queue.size > 0) {
-      lastCount = jobs.length;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 1_500) {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("service did not become idle");
+async function waitForIdle(): Promise<void> {
+  await waitForIdleJobs({
+    jobs: () => service.store.listJobs({ limit: 500 }),
+    pending: () => service.queue.size > 0,
+    describe: () => "service did not become idle",
+  });
 }
 
 function client(): RegistryClient {
@@ -101,16 +91,7 @@ beforeAll(async () => {
   };
   service = await startService(config, { port: 0, logger: silentLogger, fetch: recordingFetch });
   registry = await startRegistry({
-    notifications: [
-      {
-        url: `${service.url}/webhooks/distribution`,
-        headers: { Authorization: [`Bearer ${WEBHOOK_TOKEN}`] },
-        timeout: "2s",
-        threshold: 3,
-        backoff: "200ms",
-        ignoredmediatypes: ["application/octet-stream"],
-      },
-    ],
+    notifications: [countersignWebhook(`${service.url}/webhooks/distribution`, WEBHOOK_TOKEN)],
   });
 });
 

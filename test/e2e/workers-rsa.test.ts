@@ -5,13 +5,14 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../lib/store/store.ts";
+import { waitForIdleJobs } from "../support/idle-jobs.ts";
 import {
   buildWorkerBundle,
   type LocalWorker,
   startLocalWorker,
   type WorkerBundle,
 } from "../support/local-worker.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
+import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { buildImage, pushImage } from "../support/registry-images.ts";
 
 const WEBHOOK_TOKEN = "workers-rsa-webhook-token-0123456789";
@@ -20,23 +21,13 @@ let bundle: WorkerBundle;
 let worker: LocalWorker;
 let registry: RunningRegistry;
 
-async function waitForJobs(timeoutMs = 30_000): Promise<Job[]> {
-  const deadline = Date.now() + timeoutMs;
-  let quietSince = Date.now();
-  let last = "";
-  while (Date.now() < deadline) {
-    const { jobs } = (await (await fetch(`${worker.url}/v1/jobs?limit=500`)).json()) as { jobs: Job[] };
-    const fingerprint = jobs.map((j) => `${j.id}:${j.status}`).join();
-    const busy = jobs.length === 0 || jobs.some((j) => ["queued", "running", "failed"].includes(j.status));
-    if (busy || fingerprint !== last) {
-      last = fingerprint;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 1_500) {
-      return jobs;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the Worker did not become idle; its output:\n${worker.logs().slice(-4000)}`);
+async function waitForJobs(): Promise<readonly Job[]> {
+  return waitForIdleJobs({
+    jobs: async () =>
+      ((await (await fetch(`${worker.url}/v1/jobs?limit=500`)).json()) as { jobs: Job[] }).jobs,
+    untilFirstJob: true,
+    describe: () => `the Worker did not become idle; its output:\n${worker.logs().slice(-4000)}`,
+  });
 }
 
 beforeAll(async () => {
@@ -59,16 +50,7 @@ beforeAll(async () => {
     },
   });
   registry = await startRegistry({
-    notifications: [
-      {
-        url: `${worker.url}/webhooks/distribution`,
-        headers: { Authorization: [`Bearer ${WEBHOOK_TOKEN}`] },
-        timeout: "2s",
-        threshold: 3,
-        backoff: "200ms",
-        ignoredmediatypes: ["application/octet-stream"],
-      },
-    ],
+    notifications: [countersignWebhook(`${worker.url}/webhooks/distribution`, WEBHOOK_TOKEN)],
   });
 });
 

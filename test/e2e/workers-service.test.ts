@@ -10,7 +10,9 @@ import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
 import type { Job } from "../../lib/store/store.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { waitForIdleJobs } from "../support/idle-jobs.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
 import {
   buildWorkerBundle,
@@ -18,7 +20,7 @@ import {
   startLocalWorker,
   type WorkerBundle,
 } from "../support/local-worker.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
+import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const WEBHOOK_TOKEN = "workers-e2e-webhook-token-0123456789";
@@ -45,26 +47,11 @@ async function jobs(): Promise<Job[]> {
   return ((await response.json()) as { jobs: Job[] }).jobs;
 }
 
-/** Waits until notifications stop arriving and no job is queued, running or waiting for a retry. */
-async function waitForIdle(timeoutMs = 30_000): Promise<Job[]> {
-  const deadline = Date.now() + timeoutMs;
-  let quietSince = Date.now();
-  let last = "";
-  while (Date.now() < deadline) {
-    const current = await jobs();
-    const busy = current.some(
-      (j) => j.status === "queued" || j.status === "running" || j.status === "failed",
-    );
-    const fingerprint = current.map((j) => `${j.id}:${j.status}`).join();
-    if (busy || fingerprint !== last) {
-      last = fingerprint;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 1_500) {
-      return current;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the Worker did not become idle; its output:\n${worker.logs().slice(-4000)}`);
+async function waitForIdle(): Promise<readonly Job[]> {
+  return waitForIdleJobs({
+    jobs,
+    describe: () => `the Worker did not become idle; its output:\n${worker.logs().slice(-4000)}`,
+  });
 }
 
 function client(): RegistryClient {
@@ -103,34 +90,14 @@ async function expectOneVerifiedSignaturePerFormat(repository: string, subject: 
 }
 
 function pushEvent(host: string, repository: string, digest: string, tag: string) {
-  return {
-    events: [
-      {
-        id: crypto.randomUUID(),
-        timestamp: new Date().toISOString(),
-        action: "push",
-        target: {
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest,
-          size: 1,
-          length: 1,
-          repository,
-          url: `http://${host}/v2/${repository}/manifests/${digest}`,
-          tag,
-        },
-        request: { id: crypto.randomUUID(), addr: "127.0.0.1", host, method: "PUT", useragent: "e2e" },
-        actor: {},
-        source: { addr: "127.0.0.1", instanceID: "e2e" },
-      },
-    ],
-  };
+  return distributionPushEnvelope(host, repository, { digest }, tag);
 }
 
 function webhook(body: unknown, token: string | null = WEBHOOK_TOKEN): Promise<Response> {
   return fetch(`${worker.url}/webhooks/distribution`, {
     method: "POST",
     headers: {
-      "content-type": "application/vnd.docker.distribution.events.v1+json",
+      "content-type": DISTRIBUTION_EVENTS_V1,
       ...(token !== null && { authorization: `Bearer ${token}` }),
     },
     body: JSON.stringify(body),
@@ -168,16 +135,7 @@ beforeAll(async () => {
     },
   });
   registry = await startRegistry({
-    notifications: [
-      {
-        url: `${worker.url}/webhooks/distribution`,
-        headers: { Authorization: [`Bearer ${WEBHOOK_TOKEN}`] },
-        timeout: "2s",
-        threshold: 3,
-        backoff: "200ms",
-        ignoredmediatypes: ["application/octet-stream"],
-      },
-    ],
+    notifications: [countersignWebhook(`${worker.url}/webhooks/distribution`, WEBHOOK_TOKEN)],
   });
   // Clients push through the proxy, so event URLs name it and the Worker's registry requests pass it.
   proxy = await startFaultProxy(registry.url);

@@ -35,6 +35,21 @@ export interface NotificationEndpoint {
   readonly ignoredmediatypes?: readonly string[];
 }
 
+/**
+ * The endpoint the end-to-end tests point distribution at: Countersign's webhook with a bearer token,
+ * retried quickly (2 s timeout, 3 failures, 200 ms backoff), blob pushes filtered out.
+ */
+export function countersignWebhook(url: string, token: string): NotificationEndpoint {
+  return {
+    url,
+    headers: { Authorization: [`Bearer ${token}`] },
+    timeout: "2s",
+    threshold: 3,
+    backoff: "200ms",
+    ignoredmediatypes: ["application/octet-stream"],
+  };
+}
+
 export interface StartRegistryOptions {
   readonly auth?: HtpasswdAuth | TokenAuth;
   readonly notifications?: readonly NotificationEndpoint[];
