@@ -17,10 +17,10 @@ import {
   createNotaryCertificate,
   parseCertificateChain,
   thumbprint,
-} from "./certificate.ts";
-import { CertificateError } from "./errors.ts";
-import { LocalSigner } from "./local.ts";
-import type { SignatureAlgorithm } from "./signer.ts";
+} from "../../lib/signing/certificate.ts";
+import { CertificateError } from "../../lib/signing/errors.ts";
+import { LocalSigner } from "../../lib/signing/local.ts";
+import type { SignatureAlgorithm } from "../../lib/signing/signer.ts";
 
 const signatureOids: Record<SignatureAlgorithm, string> = {
   ES256: "1.2.840.10045.4.3.2",

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ecdsaDerToRaw, ecdsaRawToDer } from "./ecdsa-signature.ts";
-import { SignatureEncodingError } from "./errors.ts";
+import { ecdsaDerToRaw, ecdsaRawToDer } from "../../lib/signing/ecdsa-signature.ts";
+import { SignatureEncodingError } from "../../lib/signing/errors.ts";
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ""), "hex"));
 

@@ -1,11 +1,11 @@
 import { createPublicKey, generateKeyPairSync, verify as nodeVerify } from "node:crypto";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
-import { ecdsaDerToRaw } from "./ecdsa-signature.ts";
-import { KeyFormatError, UnsupportedKeyError } from "./errors.ts";
-import { LocalSigner } from "./local.ts";
-import { verifySignature } from "./public-key.ts";
-import type { SignatureAlgorithm } from "./signer.ts";
+import { ecdsaDerToRaw } from "../../lib/signing/ecdsa-signature.ts";
+import { KeyFormatError, UnsupportedKeyError } from "../../lib/signing/errors.ts";
+import { LocalSigner } from "../../lib/signing/local.ts";
+import { verifySignature } from "../../lib/signing/public-key.ts";
+import type { SignatureAlgorithm } from "../../lib/signing/signer.ts";
 
 const message = new TextEncoder().encode('{"critical":{"type":"cosign container image signature"}}');
 
