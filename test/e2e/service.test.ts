@@ -14,6 +14,7 @@ import { RegistryClient } from "../../lib/oci/registry.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
 import { waitForIdleJobs } from "../support/idle-jobs.ts";
 import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
+import { pushUnderManyTags } from "../support/registry-content.ts";
 import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const WEBHOOK_TOKEN = "e2e-webhook-token-0123456789";
@@ -153,20 +154,7 @@ describe("countersign serve, end to end", () => {
   });
 
   it("20 concurrent pushes of different tags of one digest give one signature per format", async () => {
-    const repository = client().repository("team/tags");
-    const source = client().repository("team/app");
-    const fetched = await source.fetchManifest(subject.digest);
-    const manifest = JSON.parse(new TextDecoder().decode(fetched.bytes)) as {
-      config: Descriptor;
-      layers: Descriptor[];
-    };
-    for (const blob of [manifest.config, ...manifest.layers])
-      await repository.pushBlob(blob, new Uint8Array(), { mountFrom: "team/app" });
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        repository.pushManifest(fetched.bytes, fetched.descriptor.mediaType, `t${i}`),
-      ),
-    );
+    await pushUnderManyTags(registry.host, "team/app", "team/tags", subject.digest, 20);
     await waitForIdle();
     expect(await fallbackEntries("team/tags", subject.digest)).toHaveLength(2);
     const reports = await verifyAll("team/tags", subject);

@@ -21,6 +21,7 @@ import {
   type WorkerBundle,
 } from "../support/local-worker.ts";
 import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
+import { pushUnderManyTags } from "../support/registry-content.ts";
 import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
 
 const WEBHOOK_TOKEN = "workers-e2e-webhook-token-0123456789";
@@ -203,20 +204,7 @@ describe("Countersign on Workers (workerd, offline), end to end", () => {
   });
 
   it("gives one signature per format for 20 concurrent pushes of different tags of one digest", async () => {
-    const source = new RegistryClient(proxy.host).repository("team/app");
-    const target = new RegistryClient(proxy.host).repository("team/tags");
-    const fetched = await source.fetchManifest(subject.digest);
-    const manifest = JSON.parse(new TextDecoder().decode(fetched.bytes)) as {
-      config: Descriptor;
-      layers: Descriptor[];
-    };
-    for (const blob of [manifest.config, ...manifest.layers])
-      await target.pushBlob(blob, new Uint8Array(), { mountFrom: "team/app" });
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        target.pushManifest(fetched.bytes, fetched.descriptor.mediaType, `t${i}`),
-      ),
-    );
+    await pushUnderManyTags(proxy.host, "team/app", "team/tags", subject.digest, 20);
     await waitForIdle();
     expect(await fallbackEntries("team/tags", subject.digest)).toHaveLength(2);
     await expectOneVerifiedSignaturePerFormat("team/tags", subject);

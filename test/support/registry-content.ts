@@ -3,7 +3,7 @@
 import type { Descriptor, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { EmptyJson, MediaType } from "../../lib/oci/media-types.ts";
-import type { Repository } from "../../lib/oci/registry.ts";
+import { RegistryClient, type Repository } from "../../lib/oci/registry.ts";
 
 export interface PushedArtifact {
   readonly descriptor: Descriptor;
@@ -64,4 +64,31 @@ export class RequestCounter {
   reset(): void {
     this.byOperation.clear();
   }
+}
+
+/**
+ * Tags one manifest `count` times in `to` at once (`t0`, `t1`, …), its blobs mounted from `from` on
+ * the same registry: the "many concurrent pushes of one digest" a signing service must sign once.
+ */
+export async function pushUnderManyTags(
+  host: string,
+  from: string,
+  to: string,
+  digest: string,
+  count: number,
+): Promise<void> {
+  const source = new RegistryClient(host).repository(from);
+  const target = new RegistryClient(host).repository(to);
+  const fetched = await source.fetchManifest(digest);
+  const manifest = JSON.parse(new TextDecoder().decode(fetched.bytes)) as {
+    config: Descriptor;
+    layers: Descriptor[];
+  };
+  for (const blob of [manifest.config, ...manifest.layers])
+    await target.pushBlob(blob, new Uint8Array(), { mountFrom: from });
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      target.pushManifest(fetched.bytes, fetched.descriptor.mediaType, `t${i}`),
+    ),
+  );
 }
