@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CopyProgress, CopyResult } from "../../lib/oci/copy.ts";
+import type { CopyProgress, CopyResult } from "../../lib/oci/copy/copy.ts";
 import { CopyProgressDisplay, formatBytes } from "./progress.ts";
 
 const blob = (bytes: number, extra: Partial<CopyProgress> = {}): CopyProgress => ({

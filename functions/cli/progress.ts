@@ -1,6 +1,6 @@
 // Copy progress on stderr: one redrawn status line on a terminal, one plain line per item otherwise
 // (logs and CI keep a readable record).
-import type { CopyProgress, CopyResult } from "../../lib/oci/copy.ts";
+import type { CopyProgress, CopyResult } from "../../lib/oci/copy/copy.ts";
 import type { OutputStream } from "./io.ts";
 
 /** Redraw at most this often: a copy of thousands of small blobs should not flood the terminal. */

@@ -7,7 +7,7 @@ import {
   CredentialConfigError,
   type CredentialStore,
   dockerConfigCredentials,
-} from "../../lib/oci/credentials.ts";
+} from "../../lib/oci/remote/credentials.ts";
 
 export function dockerConfigPath(env: Readonly<Record<string, string | undefined>>): string {
   const dir =

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
-import type { LayoutFileSystem } from "../../lib/oci/layout-fs.ts";
+import type { LayoutFileSystem } from "../../lib/oci/layout/file-system.ts";
 
 export class LayoutPathError extends Error {
   constructor(path: string) {

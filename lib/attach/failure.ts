@@ -1,7 +1,7 @@
 // Sorting failures into "try again later" and "give up with a reason" (DESIGN.md: transient failures
 // retry with backoff, permanent ones land in a dead-letter record).
 import { AuthenticationError, RegistryConnectionError, RegistryError } from "../oci/errors.ts";
-import { isRetryableStatus } from "../oci/retry.ts";
+import { isRetryableStatus } from "../oci/remote/retry.ts";
 import { KmsError } from "../signing/errors.ts";
 import { JobExistsError, JobNotFoundError, StoreError } from "../store/errors.ts";
 

@@ -4,7 +4,7 @@ import type { RegistryProfile } from "../artifacts/profiles.ts";
 import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
 import type { Descriptor, ImageIndex, Manifest } from "../oci/descriptor.ts";
 import { isIndexMediaType, ManifestAccept } from "../oci/media-types.ts";
-import type { RegistryClient, Repository } from "../oci/registry.ts";
+import type { RegistryClient, Repository } from "../oci/remote/registry.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
 import { JobNotFoundError } from "../store/errors.ts";

@@ -6,7 +6,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import { MediaType } from "../oci/media-types.ts";
 import { parseReference } from "../oci/reference.ts";
-import type { Repository } from "../oci/registry.ts";
+import type { Repository } from "../oci/remote/registry.ts";
 import type { Store } from "../store/store.ts";
 import type { RegistryDirectory } from "./registries.ts";
 import { type VerificationKeys, verifySubject } from "./verify-subject.ts";

@@ -7,7 +7,7 @@ import {
   registryHostMatches,
 } from "../config/registry-host.ts";
 import type { RegistryConfig } from "../config/schema.ts";
-import { RegistryClient, type RegistryClientOptions } from "../oci/registry.ts";
+import { RegistryClient, type RegistryClientOptions } from "../oci/remote/registry.ts";
 
 export class UnconfiguredRegistryError extends Error {
   override readonly name = "UnconfiguredRegistryError";

@@ -6,7 +6,7 @@ import { buildCosignSignature } from "../formats/cosign/build.ts";
 import type { FormatName } from "../formats/names.ts";
 import { buildNotarySignature } from "../formats/notary/build.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
-import type { Repository } from "../oci/registry.ts";
+import type { Repository } from "../oci/remote/registry.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
 import { type WrittenSignature, writeCosignSignature, writeReferrer } from "./signature-writer.ts";

@@ -7,7 +7,7 @@ import { appendCosignLayer, cosignSignatureTag } from "../formats/cosign/signatu
 import type { Descriptor, ImageManifest } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import { MediaType } from "../oci/media-types.ts";
-import type { Repository } from "../oci/registry.ts";
+import type { Repository } from "../oci/remote/registry.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 
 /** What a format produces for the referrer path (notary and bundle builders return this shape). */

@@ -11,7 +11,7 @@ import { verifyNotarySignature } from "../formats/notary/verify.ts";
 import type { PublicKeyInput } from "../formats/public-key.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
-import { LayoutNotFoundError } from "../oci/layout-errors.ts";
+import { LayoutNotFoundError } from "../oci/layout/errors.ts";
 import { safeParseImageManifest } from "../oci/manifest-schema.ts";
 import type { Target } from "../oci/target.ts";
 

@@ -5,7 +5,7 @@ import type { Descriptor } from "./descriptor.ts";
 import { digestOf, parseDigest } from "./digest.ts";
 import { DigestMismatchError, SizeMismatchError } from "./errors.ts";
 import { Sha256 } from "./sha256.ts";
-import { concat } from "./transport.ts";
+import { concat } from "./remote/transport.ts";
 
 /** Blobs up to this size are hashed with WebCrypto in one call at the end of the stream. */
 export const BUFFERED_HASH_LIMIT = 8 * 1024 * 1024;

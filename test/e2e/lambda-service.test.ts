@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { http, sqs } from "../../functions/lambda.ts";
 import { verifySubject } from "../../lib/attach/verify-subject.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";

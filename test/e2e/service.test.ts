@@ -10,7 +10,7 @@ import { parseConfig } from "../../lib/config/load.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { silentLogger } from "../../lib/observability/logger.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
 import { waitForIdleJobs } from "../support/idle-jobs.ts";
 import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";

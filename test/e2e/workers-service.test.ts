@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySubject } from "../../lib/attach/verify-subject.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
 import type { Job } from "../../lib/store/store.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAttachJob } from "../../lib/attach/job.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import {
   ALL_FORMATS,
   type AttachHarness,

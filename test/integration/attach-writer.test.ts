@@ -12,7 +12,7 @@ import {
 import { buildCosignSignature } from "../../lib/formats/cosign/build.ts";
 import type { Descriptor, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { RegistryError } from "../../lib/oci/errors.ts";
-import { RegistryClient, type Repository } from "../../lib/oci/registry.ts";
+import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
 import { InProcessSubjectLock } from "../../lib/oci/subject-lock.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
 import { cosignLayerCount, fallbackEntries } from "../support/attach-harness.ts";

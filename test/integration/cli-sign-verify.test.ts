@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
 import { assertValidIndex, assertValidManifest } from "../support/oci-schema.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";

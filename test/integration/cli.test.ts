@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { pushArtifact } from "../support/registry-content.ts";
 import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";

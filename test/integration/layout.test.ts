@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeLayoutFileSystem } from "../../functions/node/layout-fs.ts";
-import { copy } from "../../lib/oci/copy.ts";
+import { copy } from "../../lib/oci/copy/copy.ts";
 import { DigestMismatchError } from "../../lib/oci/errors.ts";
-import { OciLayout } from "../../lib/oci/layout.ts";
+import { OciLayout } from "../../lib/oci/layout/layout.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import { pushSynthetic, referrerArtifact, syntheticImage } from "../support/synthetic-image.ts";
 

@@ -2,8 +2,8 @@
 // (ES256 JWTs signed with jose, `x5c` verified against the registry's root certificate bundle).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthenticationError, RegistryError } from "../../lib/oci/errors.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
-import type { RequestEvent } from "../../lib/oci/transport.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
+import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { pushArtifact } from "../support/registry-content.ts";
 import { type RunningTokenIssuer, startTokenIssuer } from "../support/token-issuer.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPooledFetch } from "../../functions/node/fetch.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { DigestMismatchError, RegistryError, SizeMismatchError } from "../../lib/oci/errors.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { bytesDescriptor, RequestCounter } from "../support/registry-content.ts";

@@ -7,7 +7,7 @@ import { DigestMismatchError, ManifestTooLargeError, RegistryError } from "../..
 import { parseManifest } from "../../lib/oci/manifest-schema.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import { selectPlatform } from "../../lib/oci/platform.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { pushArtifact, RequestCounter } from "../support/registry-content.ts";

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryConnectionError, RegistryError } from "../../lib/oci/errors.ts";
-import { RegistryClient } from "../../lib/oci/registry.ts";
-import type { RequestEvent } from "../../lib/oci/transport.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
+import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { pushArtifact } from "../support/registry-content.ts";

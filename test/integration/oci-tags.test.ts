@@ -1,7 +1,7 @@
 // Tag listing. distribution 2.8 lists every tag in one unsorted answer and ignores `n` and `last`; the
 // pagination path (sorted pages, `Link: <…>; rel="next"`) runs through the proxy's spec pagination.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RegistryClient } from "../../lib/oci/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";
 import { pushArtifact, RequestCounter } from "../support/registry-content.ts";

@@ -1,6 +1,6 @@
 // An in-memory LayoutFileSystem for unit tests of OCI layouts and copy; `files` is exposed so that a
 // test can corrupt a blob or inspect what was written.
-import type { LayoutFileSystem } from "../../lib/oci/layout-fs.ts";
+import type { LayoutFileSystem } from "../../lib/oci/layout/file-system.ts";
 
 export interface MemoryLayoutFileSystem extends LayoutFileSystem {
   readonly files: Map<string, Uint8Array>;

@@ -3,7 +3,7 @@
 import type { Descriptor, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { EmptyJson, MediaType } from "../../lib/oci/media-types.ts";
-import { RegistryClient, type Repository } from "../../lib/oci/registry.ts";
+import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
 
 export interface PushedArtifact {
   readonly descriptor: Descriptor;

@@ -1,6 +1,6 @@
 // `countersign copy <src> <dst> [--referrers] [--platform p]…`: an image, or an index (optionally
 // filtered by platform), with its referrers and cosign tags, between registries and OCI layouts.
-import { copy } from "../../../lib/oci/copy.ts";
+import { copy } from "../../../lib/oci/copy/copy.ts";
 import { parsePlatform } from "../../../lib/oci/platform.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 import type { CliIo } from "../io.ts";

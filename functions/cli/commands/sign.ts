@@ -8,7 +8,7 @@ import { verifySubject } from "../../../lib/attach/verify-subject.ts";
 import { type FormatName, FormatNames, isFormatName } from "../../../lib/formats/names.ts";
 import type { Descriptor, ImageIndex } from "../../../lib/oci/descriptor.ts";
 import { isIndexMediaType } from "../../../lib/oci/media-types.ts";
-import type { Repository } from "../../../lib/oci/registry.ts";
+import type { Repository } from "../../../lib/oci/remote/registry.ts";
 import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
 import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
 import type { Signer } from "../../../lib/signing/signer.ts";

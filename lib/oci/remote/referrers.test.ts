@@ -1,7 +1,7 @@
 // The referrers API path (distribution 2.8, used by the integration tests, has none): pagination,
 // client-side filtering when the registry did not filter, and capability caching.
 import { describe, expect, it } from "vitest";
-import type { Descriptor } from "./descriptor.ts";
+import type { Descriptor } from "../descriptor.ts";
 import { referrerDescriptor, referrersTag } from "./referrers.ts";
 import { RegistryClient } from "./registry.ts";
 

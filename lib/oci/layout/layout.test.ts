@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { memoryLayoutFileSystem } from "../../test/support/memory-layout-fs.ts";
+import { memoryLayoutFileSystem } from "../../../test/support/memory-layout-fs.ts";
 import {
   blob,
   pushSynthetic,
   referrerArtifact,
   syntheticImage,
   syntheticIndex,
-} from "../../test/support/synthetic-image.ts";
-import { DigestMismatchError, ManifestTooLargeError, SizeMismatchError } from "./errors.ts";
+} from "../../../test/support/synthetic-image.ts";
+import { DigestMismatchError, ManifestTooLargeError, SizeMismatchError } from "../errors.ts";
 import { OciLayout } from "./layout.ts";
-import { LayoutError, LayoutNotFoundError } from "./layout-errors.ts";
-import { parseLayoutIndex, RefNameAnnotation } from "./layout-index.ts";
-import { MediaType } from "./media-types.ts";
+import { LayoutError, LayoutNotFoundError } from "./errors.ts";
+import { parseLayoutIndex, RefNameAnnotation } from "./index-json.ts";
+import { MediaType } from "../media-types.ts";
 
 function newLayout() {
   const fs = memoryLayoutFileSystem();

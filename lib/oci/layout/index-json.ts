@@ -2,9 +2,9 @@
 // zod at the edge, updated as plain values. Unknown fields are kept so that a rewrite loses nothing
 // another tool wrote.
 import { z } from "zod";
-import type { Descriptor } from "./descriptor.ts";
-import { DescriptorSchema } from "./manifest-schema.ts";
-import { MediaType } from "./media-types.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { DescriptorSchema } from "../manifest-schema.ts";
+import { MediaType } from "../media-types.ts";
 
 /** image-spec annotations.md: the tag of a manifest listed in a layout's index.json. */
 export const RefNameAnnotation = "org.opencontainers.image.ref.name";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManifestTooLargeError } from "./errors.ts";
+import { ManifestTooLargeError } from "../errors.ts";
 import { RegistryClient } from "./registry.ts";
 
 /** A fetch that answers every request with `body` as a stream, without Content-Length. */

@@ -1,11 +1,11 @@
 // An OCI image layout directory as a Target (image-spec image-layout.md): `oci-layout`, `index.json`
 // listing tagged and root manifests, and content-addressed `blobs/<alg>/<hex>`.
-import type { Descriptor, Manifest } from "./descriptor.ts";
-import { digestOf, isDigest, parseDigest } from "./digest.ts";
-import { ManifestTooLargeError } from "./errors.ts";
-import { verifiedStream, verifyBytes } from "./layout-blob.ts";
-import { LayoutError, LayoutNotFoundError } from "./layout-errors.ts";
-import { isNotFound, type LayoutFileSystem } from "./layout-fs.ts";
+import type { Descriptor, Manifest } from "../descriptor.ts";
+import { digestOf, isDigest, parseDigest } from "../digest.ts";
+import { ManifestTooLargeError } from "../errors.ts";
+import { verifiedStream, verifyBytes } from "./blobs.ts";
+import { LayoutError, LayoutNotFoundError } from "./errors.ts";
+import { isNotFound, type LayoutFileSystem } from "./file-system.ts";
 import {
   emptyLayoutIndex,
   findByDigest,
@@ -17,17 +17,17 @@ import {
   withoutReachedUntagged,
   withTag,
   withUntagged,
-} from "./layout-index.ts";
+} from "./index-json.ts";
 import {
   filterByArtifactType,
   isFallbackIndex,
   mergeFallbackIndex,
   unionReferrers,
-} from "./layout-referrers.ts";
-import { children, isImageIndex, parseManifest } from "./manifest-schema.ts";
-import { ManifestAccept, MediaType } from "./media-types.ts";
-import { referrerDescriptor, referrersTag } from "./referrers.ts";
-import type { FetchedManifest, PushedManifest, Target } from "./target.ts";
+} from "./referrers.ts";
+import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
+import { ManifestAccept, MediaType } from "../media-types.ts";
+import { referrerDescriptor, referrersTag } from "../remote/referrers.ts";
+import type { FetchedManifest, PushedManifest, Target } from "../target.ts";
 
 /** The same cap the registry client applies: a manifest is small, a multi-megabyte one is hostile. */
 export const LAYOUT_MANIFEST_LIMIT = 4 * 1024 * 1024;

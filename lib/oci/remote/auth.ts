@@ -4,11 +4,11 @@
 // per scope set, until shortly before they expire. Secrets stay in private fields and never reach a
 // message.
 import { z } from "zod";
-import { base64FromText } from "../encoding.ts";
+import { base64FromText } from "../../encoding.ts";
 import { type Challenge, parseChallenges } from "./challenge.ts";
 import type { Credential, CredentialStore } from "./credentials.ts";
-import { AuthenticationError, redactUrl } from "./errors.ts";
-import { isLoopbackHost } from "./loopback.ts";
+import { AuthenticationError, redactUrl } from "../errors.ts";
+import { isLoopbackHost } from "../loopback.ts";
 
 /** `repository:team/app:pull,push` (token spec "Requesting a Token", scope). */
 export function repositoryScope(

@@ -2,9 +2,9 @@
 // in the POST itself where the registry completes a monolithic POST with 201), large ones in PATCH
 // chunks; cross-repository mount first when a source repository is named. distribution 2.8 answers a
 // monolithic POST with 202 and a session, so the client learns that once and stops sending the body.
-import type { Descriptor } from "./descriptor.ts";
-import { parseDigest } from "./digest.ts";
-import { DigestMismatchError, RegistryProtocolError, SizeMismatchError } from "./errors.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { parseDigest } from "../digest.ts";
+import { DigestMismatchError, RegistryProtocolError, SizeMismatchError } from "../errors.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { uploadSessionUrl, uploadStartUrl } from "./routes.ts";
 import type { RegistryRequest, RequestBody } from "./transport.ts";

@@ -1,6 +1,6 @@
 // Tag listing (distribution-spec "Content Discovery: Listing Tags"), following `Link: <…>; rel="next"`.
 import { z } from "zod";
-import { RegistryProtocolError } from "./errors.ts";
+import { RegistryProtocolError } from "../errors.ts";
 import { nextLink } from "./link.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { tagsUrl } from "./routes.ts";

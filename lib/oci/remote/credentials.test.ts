@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64FromText } from "../encoding.ts";
+import { base64FromText } from "../../encoding.ts";
 import {
   CredentialConfigError,
   dockerConfigCredentials,

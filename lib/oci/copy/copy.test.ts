@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { memoryLayoutFileSystem } from "../../test/support/memory-layout-fs.ts";
+import { memoryLayoutFileSystem } from "../../../test/support/memory-layout-fs.ts";
 import {
   pushSynthetic,
   referrerArtifact,
   type SyntheticImage,
   syntheticImage,
   syntheticIndex,
-} from "../../test/support/synthetic-image.ts";
+} from "../../../test/support/synthetic-image.ts";
 import { type CopyProgress, copy } from "./copy.ts";
-import type { Descriptor } from "./descriptor.ts";
-import { OciLayout } from "./layout.ts";
-import { MediaType } from "./media-types.ts";
-import { parsePlatform } from "./platform.ts";
-import type { Target } from "./target.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { OciLayout } from "../layout/layout.ts";
+import { MediaType } from "../media-types.ts";
+import { parsePlatform } from "../platform.ts";
+import type { Target } from "../target.ts";
 
 function newLayout(name: string) {
   const fs = memoryLayoutFileSystem();

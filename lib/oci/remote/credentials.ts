@@ -2,8 +2,8 @@
 // Credential helpers (`credsStore`, `credHelpers`) run programs, which `lib/` cannot do: a Node adapter
 // can implement CredentialStore for them.
 import { z } from "zod";
-import { fromForgivingBase64, fromUtf8 } from "../encoding.ts";
-import { DOCKER_HUB } from "./reference.ts";
+import { fromForgivingBase64, fromUtf8 } from "../../encoding.ts";
+import { DOCKER_HUB } from "../reference.ts";
 
 /** Username/password for Basic (and for the token endpoint), or tokens from a prior login. */
 export interface Credential {

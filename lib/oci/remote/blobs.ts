@@ -1,9 +1,9 @@
 // Blob reads (distribution-spec "Pulling blobs"): HEAD, and a streaming GET that resumes a cut
 // connection with `Range: bytes=<offset>-` and verifies size and digest as the bytes pass.
-import { verifyingStream } from "./blob-verifier.ts";
-import type { Descriptor } from "./descriptor.ts";
-import { parseDigest } from "./digest.ts";
-import { RegistryConnectionError, RegistryProtocolError, SizeMismatchError } from "./errors.ts";
+import { verifyingStream } from "../blob-verifier.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { parseDigest } from "../digest.ts";
+import { RegistryConnectionError, RegistryProtocolError, SizeMismatchError } from "../errors.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { blobUrl } from "./routes.ts";
 import { concat, type RegistryRequest } from "./transport.ts";

@@ -3,7 +3,7 @@ import {
   formatLayoutReference,
   InvalidLayoutReferenceError,
   parseLayoutReference,
-} from "./layout-reference.ts";
+} from "./reference.ts";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 

@@ -2,16 +2,16 @@
 // Schema"): the API where the registry has it, else an image index under the tag `<alg>-<hex>`, which
 // clients keep up to date themselves, serialised per subject through a SubjectLock and, where the
 // registry honours it, guarded by `If-Match` on the index's ETag.
-import type { Descriptor, ImageIndex, Manifest } from "./descriptor.ts";
-import { parseDigest } from "./digest.ts";
-import { RegistryError, RegistryProtocolError } from "./errors.ts";
+import type { Descriptor, ImageIndex, Manifest } from "../descriptor.ts";
+import { parseDigest } from "../digest.ts";
+import { RegistryError, RegistryProtocolError } from "../errors.ts";
 import { nextLink } from "./link.ts";
-import { ImageIndexSchema, isImageManifest, parseJson, parseManifest } from "./manifest-schema.ts";
+import { ImageIndexSchema, isImageManifest, parseJson, parseManifest } from "../manifest-schema.ts";
 import { getManifest, putManifest } from "./manifests.ts";
-import { isIndexMediaType, MediaType } from "./media-types.ts";
+import { isIndexMediaType, MediaType } from "../media-types.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { referrersUrl } from "./routes.ts";
-import type { SubjectLock } from "./subject-lock.ts";
+import type { SubjectLock } from "../subject-lock.ts";
 import type { RegistryRequest } from "./transport.ts";
 
 const MAX_PAGES = 1000;

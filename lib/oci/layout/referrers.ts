@@ -3,8 +3,8 @@
 // distribution-spec tag schema (spec.md, "Referrers Tag Schema"): an image index at tag `<alg>-<hex>`.
 // The notation e2e layouts show both can disagree (a later signature absent from the fallback index),
 // so discovery takes the union; writers keep both up to date.
-import type { Descriptor } from "./descriptor.ts";
-import { isIndexMediaType, MediaType } from "./media-types.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { isIndexMediaType, MediaType } from "../media-types.ts";
 
 /** Adds `referrers` not yet listed to a fallback index (or a new one); `undefined` when nothing changes. */
 export function mergeFallbackIndex(

@@ -1,17 +1,17 @@
 // Manifests by tag or digest (distribution-spec "Pulling manifests", "Pushing Manifests"). Every manifest
 // read is hashed here: a mismatch with the digest asked for, or with `Docker-Content-Digest`, fails the read.
-import type { Descriptor } from "./descriptor.ts";
-import { digestOf, isDigest, parseDigest } from "./digest.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { digestOf, isDigest, parseDigest } from "../digest.ts";
 import {
   DigestMismatchError,
   ManifestTooLargeError,
   RegistryError,
   RegistryProtocolError,
-} from "./errors.ts";
-import { ManifestAccept, MediaType } from "./media-types.ts";
+} from "../errors.ts";
+import { ManifestAccept, MediaType } from "../media-types.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { manifestUrl } from "./routes.ts";
-import type { FetchedManifest, PushedManifest } from "./target.ts";
+import type { FetchedManifest, PushedManifest } from "../target.ts";
 import { BodyTooLargeError, type BufferedResponse, type RegistryRequest } from "./transport.ts";
 
 const ACCEPT = ManifestAccept.join(", ");

@@ -2,10 +2,10 @@
 // manifests that the registry did not index (no `OCI-Subject` on the PUT), list them in its tag-schema
 // fallback index (distribution-spec spec.md, "Pushing Manifests with Subject"), through the
 // repository's own update (subject lock, `If-Match`). OCI layouts index what they store themselves.
-import type { Descriptor, Manifest } from "./descriptor.ts";
-import { parseManifest } from "./manifest-schema.ts";
-import { Repository } from "./registry.ts";
-import type { Target } from "./target.ts";
+import type { Descriptor, Manifest } from "../descriptor.ts";
+import { parseManifest } from "../manifest-schema.ts";
+import { Repository } from "../remote/registry.ts";
+import type { Target } from "../target.ts";
 
 export interface ReferrerEntry {
   /** The referrer as stored at the destination. */

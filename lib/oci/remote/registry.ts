@@ -6,9 +6,9 @@ import { cancelUpload, startMount, uploadBlob } from "./blob-upload.ts";
 import { fetchBlob, headBlob, readBlob } from "./blobs.ts";
 import type { Credential, CredentialStore } from "./credentials.ts";
 import { StaticCredentialStore } from "./credentials.ts";
-import type { Descriptor, Manifest } from "./descriptor.ts";
-import { isDigest } from "./digest.ts";
-import { isLoopbackHost } from "./loopback.ts";
+import type { Descriptor, Manifest } from "../descriptor.ts";
+import { isDigest } from "../digest.ts";
+import { isLoopbackHost } from "../loopback.ts";
 import {
   deleteManifest,
   type FetchedManifestWithEtag,
@@ -17,8 +17,8 @@ import {
   putManifest,
   resolveManifest,
 } from "./manifests.ts";
-import { EmptyJson } from "./media-types.ts";
-import { checkRepositoryName, DOCKER_HUB, DOCKER_HUB_API_HOST, Reference } from "./reference.ts";
+import { EmptyJson } from "../media-types.ts";
+import { checkRepositoryName, DOCKER_HUB, DOCKER_HUB_API_HOST, Reference } from "../reference.ts";
 import {
   addReferrer,
   type FallbackIndex,
@@ -36,9 +36,9 @@ import {
 } from "./repository-context.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { versionCheckUrl } from "./routes.ts";
-import { InProcessSubjectLock, type SubjectLock } from "./subject-lock.ts";
+import { InProcessSubjectLock, type SubjectLock } from "../subject-lock.ts";
 import { listTags } from "./tags.ts";
-import type { PushedManifest, Target } from "./target.ts";
+import type { PushedManifest, Target } from "../target.ts";
 import { type RequestEvent, Transport } from "./transport.ts";
 
 export interface RegistryClientOptions {

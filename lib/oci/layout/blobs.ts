@@ -1,10 +1,10 @@
 // Blob content checked against its descriptor: a layout on disk is as untrusted as a registry (a
 // truncated copy, a hand-edited file), so every read and write hashes what passes through.
 
-import { verifyingStream } from "./blob-verifier.ts";
-import type { Descriptor } from "./descriptor.ts";
-import { digestOf, parseDigest } from "./digest.ts";
-import { DigestMismatchError, SizeMismatchError } from "./errors.ts";
+import { verifyingStream } from "../blob-verifier.ts";
+import type { Descriptor } from "../descriptor.ts";
+import { digestOf, parseDigest } from "../digest.ts";
+import { DigestMismatchError, SizeMismatchError } from "../errors.ts";
 
 /** Throws unless `bytes` hash to `descriptor.digest` and have `descriptor.size` bytes. */
 export async function verifyBytes(bytes: Uint8Array, descriptor: Descriptor, what: string): Promise<void> {

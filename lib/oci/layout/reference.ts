@@ -1,7 +1,7 @@
 // `oci-layout:<dir>[:<tag>|@<digest>]`, the CLI's spelling of a place in an OCI image layout (as
 // oras's `--oci-layout <dir>[:tag|@digest]` and skopeo's `oci:<dir>[:tag]`). The directory may itself
 // contain `:`; a suffix is taken as a tag only when it is a valid tag and holds no `/`.
-import { InvalidDigestError, parseDigest } from "./digest.ts";
+import { InvalidDigestError, parseDigest } from "../digest.ts";
 
 export const LAYOUT_SCHEME = "oci-layout:";
 const TAG = /^[\w][\w.-]{0,127}$/;
