@@ -91,6 +91,26 @@ describe("referrers API", () => {
     expect(client.capabilities.referrersApi).toBeUndefined();
   });
 
+  it("takes a 200 that is not exactly an OCI image index as no API, as cosign and notation do", async () => {
+    for (const contentType of [
+      "application/json",
+      "application/vnd.oci.image.index.v1+json; charset=utf-8",
+      "",
+    ]) {
+      const calls: string[] = [];
+      const index = { schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] };
+      const fetcher = (async (input: RequestInfo | URL) => {
+        calls.push(new URL(String(input)).pathname);
+        return new Response(JSON.stringify(index), { status: 200, headers: { "content-type": contentType } });
+      }) as typeof fetch;
+      const client = new RegistryClient("registry.test", { fetch: fetcher });
+      expect(await client.repository("app").referrersCapability(), contentType).toBe(false);
+      await client.repository("app").referrers(SUBJECT);
+      expect(calls.filter((c) => c.includes("/referrers/"))).toHaveLength(1);
+      expect(calls.at(-1)).toBe(`/v2/app/manifests/${referrersTag(SUBJECT.digest)}`);
+    }
+  });
+
   it("caches 'no API' after a plain 404 and goes to the tag schema", async () => {
     const calls: string[] = [];
     const client = new RegistryClient("registry.test", { fetch: registryWith({}, calls) });

@@ -70,6 +70,12 @@ export async function referrersFromApi(
       return undefined;
     }
     if (response.status !== 200) throw await ctx.transport.errorFrom(request, response);
+    // cosign (go-containerregistry) and notation (oras-go) take the API as present only on a 200 with
+    // exactly this content type, and read the tag schema otherwise: write where they will look.
+    if (page === 0 && response.headers.get("content-type") !== MediaType.OciIndex) {
+      ctx.capabilities.referrersApi = false;
+      return undefined;
+    }
     ctx.capabilities.referrersApi = true;
     const parsed = ImageIndexSchema.safeParse(parseJson(response.bytes, "referrers response"));
     if (!parsed.success) throw new RegistryProtocolError(`referrers of ${subjectDigest}: not an image index`);
