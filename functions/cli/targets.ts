@@ -2,12 +2,12 @@
 // lib/oci/reference.ts), OCI layouts as `oci-layout:<dir>[:<tag>|@<digest>]`. One RegistryClient per
 // registry host, so that two references to one registry share tokens and can mount blobs.
 import { resolve as resolvePath } from "node:path";
-import type { CredentialStore } from "../../lib/oci/remote/credentials.ts";
-import { OciLayout } from "../../lib/oci/layout/layout.ts";
 import { tagOf } from "../../lib/oci/layout/index-json.ts";
+import { OciLayout } from "../../lib/oci/layout/layout.ts";
 import { isLayoutReference, parseLayoutReference } from "../../lib/oci/layout/reference.ts";
 import { isLoopbackHost } from "../../lib/oci/loopback.ts";
 import { parseReference } from "../../lib/oci/reference.ts";
+import type { CredentialStore } from "../../lib/oci/remote/credentials.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import type { Target } from "../../lib/oci/target.ts";
 import { loadDockerCredentials } from "../node/docker-config.ts";

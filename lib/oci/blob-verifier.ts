@@ -4,8 +4,8 @@ import { toHex } from "../encoding.ts";
 import type { Descriptor } from "./descriptor.ts";
 import { digestOf, parseDigest } from "./digest.ts";
 import { DigestMismatchError, SizeMismatchError } from "./errors.ts";
-import { Sha256 } from "./sha256.ts";
 import { concat } from "./remote/transport.ts";
+import { Sha256 } from "./sha256.ts";
 
 /** Blobs up to this size are hashed with WebCrypto in one call at the end of the stream. */
 export const BUFFERED_HASH_LIMIT = 8 * 1024 * 1024;

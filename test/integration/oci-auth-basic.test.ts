@@ -1,8 +1,8 @@
 // Basic authentication against distribution 2.8 with an htpasswd file (bcrypt, generated here).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64FromText } from "../../lib/encoding.ts";
-import { dockerConfigCredentials } from "../../lib/oci/remote/credentials.ts";
 import { RegistryError } from "../../lib/oci/errors.ts";
+import { dockerConfigCredentials } from "../../lib/oci/remote/credentials.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";

@@ -7,12 +7,12 @@ import {
   syntheticImage,
   syntheticIndex,
 } from "../../../test/support/synthetic-image.ts";
-import { type CopyProgress, copy } from "./copy.ts";
 import type { Descriptor } from "../descriptor.ts";
 import { OciLayout } from "../layout/layout.ts";
 import { MediaType } from "../media-types.ts";
 import { parsePlatform } from "../platform.ts";
 import type { Target } from "../target.ts";
+import { type CopyProgress, copy } from "./copy.ts";
 
 function newLayout(name: string) {
   const fs = memoryLayoutFileSystem();

@@ -3,8 +3,7 @@
 // manifest whose blobs or child manifests are missing; referrers after their subject. Bytes are pushed
 // exactly as fetched, so every digest is preserved; the only exception is an index filtered by
 // platform, which necessarily gets new bytes.
-import { listInFallbackIndex, type ReferrerEntry } from "./fallback.ts";
-import { createLimiter, type Limiter } from "./limit.ts";
+
 import type { Descriptor, Manifest } from "../descriptor.ts";
 import { digestOf, parseDigest } from "../digest.ts";
 import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
@@ -13,6 +12,8 @@ import { formatPlatform, matchPlatform, type PlatformSpec } from "../platform.ts
 import { referrersTag } from "../remote/referrers.ts";
 import { type PushBlobOptions, Repository } from "../remote/registry.ts";
 import type { FetchedManifest, Target } from "../target.ts";
+import { listInFallbackIndex, type ReferrerEntry } from "./fallback.ts";
+import { createLimiter, type Limiter } from "./limit.ts";
 
 /** cosign's digest tags (`sha256-<hex>.sig` and its attestation and SBOM siblings). */
 export const COSIGN_TAG_SUFFIXES = ["sig", "att", "sbom"] as const;

@@ -8,10 +8,10 @@ import {
   syntheticIndex,
 } from "../../../test/support/synthetic-image.ts";
 import { DigestMismatchError, ManifestTooLargeError, SizeMismatchError } from "../errors.ts";
-import { OciLayout } from "./layout.ts";
+import { MediaType } from "../media-types.ts";
 import { LayoutError, LayoutNotFoundError } from "./errors.ts";
 import { parseLayoutIndex, RefNameAnnotation } from "./index-json.ts";
-import { MediaType } from "../media-types.ts";
+import { OciLayout } from "./layout.ts";
 
 function newLayout() {
   const fs = memoryLayoutFileSystem();

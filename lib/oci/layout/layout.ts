@@ -3,6 +3,10 @@
 import type { Descriptor, Manifest } from "../descriptor.ts";
 import { digestOf, isDigest, parseDigest } from "../digest.ts";
 import { ManifestTooLargeError } from "../errors.ts";
+import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
+import { ManifestAccept, MediaType } from "../media-types.ts";
+import { referrerDescriptor, referrersTag } from "../remote/referrers.ts";
+import type { FetchedManifest, PushedManifest, Target } from "../target.ts";
 import { verifiedStream, verifyBytes } from "./blobs.ts";
 import { LayoutError, LayoutNotFoundError } from "./errors.ts";
 import { isNotFound, type LayoutFileSystem } from "./file-system.ts";
@@ -18,16 +22,7 @@ import {
   withTag,
   withUntagged,
 } from "./index-json.ts";
-import {
-  filterByArtifactType,
-  isFallbackIndex,
-  mergeFallbackIndex,
-  unionReferrers,
-} from "./referrers.ts";
-import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
-import { ManifestAccept, MediaType } from "../media-types.ts";
-import { referrerDescriptor, referrersTag } from "../remote/referrers.ts";
-import type { FetchedManifest, PushedManifest, Target } from "../target.ts";
+import { filterByArtifactType, isFallbackIndex, mergeFallbackIndex, unionReferrers } from "./referrers.ts";
 
 /** The same cap the registry client applies: a manifest is small, a multi-megabyte one is hostile. */
 export const LAYOUT_MANIFEST_LIMIT = 4 * 1024 * 1024;

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  formatLayoutReference,
-  InvalidLayoutReferenceError,
-  parseLayoutReference,
-} from "./reference.ts";
+import { formatLayoutReference, InvalidLayoutReferenceError, parseLayoutReference } from "./reference.ts";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 

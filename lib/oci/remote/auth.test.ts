@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Authenticator, type TokenExchange } from "./auth.ts";
 import { AuthenticationError } from "../errors.ts";
+import { Authenticator, type TokenExchange } from "./auth.ts";
 
 const CHALLENGE = 'Bearer realm="https://auth.example/token",service="registry.example"';
 

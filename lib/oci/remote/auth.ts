@@ -5,10 +5,10 @@
 // message.
 import { z } from "zod";
 import { base64FromText } from "../../encoding.ts";
-import { type Challenge, parseChallenges } from "./challenge.ts";
-import type { Credential, CredentialStore } from "./credentials.ts";
 import { AuthenticationError, redactUrl } from "../errors.ts";
 import { isLoopbackHost } from "../loopback.ts";
+import { type Challenge, parseChallenges } from "./challenge.ts";
+import type { Credential, CredentialStore } from "./credentials.ts";
 
 /** `repository:team/app:pull,push` (token spec "Requesting a Token", scope). */
 export function repositoryScope(

@@ -9,9 +9,9 @@ import {
   RegistryProtocolError,
 } from "../errors.ts";
 import { ManifestAccept, MediaType } from "../media-types.ts";
+import type { FetchedManifest, PushedManifest } from "../target.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { manifestUrl } from "./routes.ts";
-import type { FetchedManifest, PushedManifest } from "../target.ts";
 import { BodyTooLargeError, type BufferedResponse, type RegistryRequest } from "./transport.ts";
 
 const ACCEPT = ManifestAccept.join(", ");

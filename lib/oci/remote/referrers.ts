@@ -5,13 +5,13 @@
 import type { Descriptor, ImageIndex, Manifest } from "../descriptor.ts";
 import { parseDigest } from "../digest.ts";
 import { RegistryError, RegistryProtocolError } from "../errors.ts";
-import { nextLink } from "./link.ts";
 import { ImageIndexSchema, isImageManifest, parseJson, parseManifest } from "../manifest-schema.ts";
-import { getManifest, putManifest } from "./manifests.ts";
 import { isIndexMediaType, MediaType } from "../media-types.ts";
+import type { SubjectLock } from "../subject-lock.ts";
+import { nextLink } from "./link.ts";
+import { getManifest, putManifest } from "./manifests.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { referrersUrl } from "./routes.ts";
-import type { SubjectLock } from "../subject-lock.ts";
 import type { RegistryRequest } from "./transport.ts";
 
 const MAX_PAGES = 1000;

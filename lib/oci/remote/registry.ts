@@ -1,14 +1,19 @@
 // The registry client: one RegistryClient per registry host (it holds the auth state, token cache and
 // learnt capabilities), and a Repository per repository, which implements Target for copy and the CLI.
 // oras-go's `registry/remote` is the model: only this package speaks the registry's HTTP.
+
+import type { Descriptor, Manifest } from "../descriptor.ts";
+import { isDigest } from "../digest.ts";
+import { isLoopbackHost } from "../loopback.ts";
+import { EmptyJson } from "../media-types.ts";
+import { checkRepositoryName, DOCKER_HUB, DOCKER_HUB_API_HOST, Reference } from "../reference.ts";
+import { InProcessSubjectLock, type SubjectLock } from "../subject-lock.ts";
+import type { PushedManifest, Target } from "../target.ts";
 import { Authenticator, repositoryScope } from "./auth.ts";
 import { cancelUpload, startMount, uploadBlob } from "./blob-upload.ts";
 import { fetchBlob, headBlob, readBlob } from "./blobs.ts";
 import type { Credential, CredentialStore } from "./credentials.ts";
 import { StaticCredentialStore } from "./credentials.ts";
-import type { Descriptor, Manifest } from "../descriptor.ts";
-import { isDigest } from "../digest.ts";
-import { isLoopbackHost } from "../loopback.ts";
 import {
   deleteManifest,
   type FetchedManifestWithEtag,
@@ -17,8 +22,6 @@ import {
   putManifest,
   resolveManifest,
 } from "./manifests.ts";
-import { EmptyJson } from "../media-types.ts";
-import { checkRepositoryName, DOCKER_HUB, DOCKER_HUB_API_HOST, Reference } from "../reference.ts";
 import {
   addReferrer,
   type FallbackIndex,
@@ -36,9 +39,7 @@ import {
 } from "./repository-context.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { versionCheckUrl } from "./routes.ts";
-import { InProcessSubjectLock, type SubjectLock } from "../subject-lock.ts";
 import { listTags } from "./tags.ts";
-import type { PushedManifest, Target } from "../target.ts";
 import { type RequestEvent, Transport } from "./transport.ts";
 
 export interface RegistryClientOptions {

@@ -1,7 +1,8 @@
 // The one place registry HTTP requests are sent: authentication, retries with backoff, per-attempt
 // timeouts and the request hook. Everything above works with typed requests and responses.
-import type { Authenticator } from "./auth.ts";
+
 import { parseOciErrors, RegistryConnectionError, RegistryError, redactUrl } from "../errors.ts";
+import type { Authenticator } from "./auth.ts";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from "./retry.ts";
 
 /** One HTTP attempt, reported to `onRequest` (benches and tests count requests per operation). */
