@@ -17,7 +17,7 @@ import { silentLogger } from "../lib/observability/logger.ts";
 import type { Descriptor } from "../lib/oci/descriptor.ts";
 import { digestOf } from "../lib/oci/digest.ts";
 import { EmptyJson, MediaType } from "../lib/oci/media-types.ts";
-import { referrersTag } from "../lib/oci/remote/referrers.ts";
+import { referrersTag } from "../lib/oci/referrers-index.ts";
 import { RegistryClient } from "../lib/oci/remote/registry.ts";
 import type { Signer } from "../lib/signing/signer.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../test/support/distribution-events.ts";

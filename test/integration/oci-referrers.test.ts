@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor, ImageIndex } from "../../lib/oci/descriptor.ts";
 import { parseManifest } from "../../lib/oci/manifest-schema.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
-import { referrersTag } from "../../lib/oci/remote/referrers.ts";
+import { referrersTag } from "../../lib/oci/referrers-index.ts";
 import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
 import type { SubjectLock } from "../../lib/oci/subject-lock.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry.ts";

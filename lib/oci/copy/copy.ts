@@ -9,7 +9,7 @@ import { digestOf, parseDigest } from "../digest.ts";
 import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
 import { isIndexMediaType } from "../media-types.ts";
 import { formatPlatform, matchPlatform, type PlatformSpec } from "../platform.ts";
-import { referrersTag } from "../remote/referrers.ts";
+import { referrersTag } from "../referrers-index.ts";
 import { type PushBlobOptions, Repository } from "../remote/registry.ts";
 import type { FetchedManifest, Target } from "../target.ts";
 import { listInFallbackIndex, type ReferrerEntry } from "./fallback.ts";

@@ -5,7 +5,7 @@ import { digestOf, isDigest, parseDigest } from "../digest.ts";
 import { ManifestTooLargeError } from "../errors.ts";
 import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
 import { ManifestAccept, MediaType } from "../media-types.ts";
-import { referrerDescriptor, referrersTag } from "../remote/referrers.ts";
+import { referrerDescriptor, referrersTag } from "../referrers-index.ts";
 import type { FetchedManifest, PushedManifest, Target } from "../target.ts";
 import { verifiedStream, verifyBytes } from "./blobs.ts";
 import { LayoutError, LayoutNotFoundError } from "./errors.ts";

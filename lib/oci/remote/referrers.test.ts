@@ -2,7 +2,7 @@
 // client-side filtering when the registry did not filter, and capability caching.
 import { describe, expect, it } from "vitest";
 import type { Descriptor } from "../descriptor.ts";
-import { referrerDescriptor, referrersTag } from "./referrers.ts";
+import { referrersTag } from "../referrers-index.ts";
 import { RegistryClient } from "./registry.ts";
 
 const SUBJECT: Descriptor = {
@@ -118,36 +118,5 @@ describe("referrers API", () => {
     expect(await client.repository("app").referrers(SUBJECT)).toEqual([]);
     expect(calls.filter((c) => c.includes("/referrers/"))).toHaveLength(1);
     expect(calls.at(-1)).toBe(`/v2/app/manifests/${referrersTag(SUBJECT.digest)}`);
-  });
-});
-
-describe("tag schema", () => {
-  it("derives tags as the spec's examples do", () => {
-    expect(referrersTag(`sha256:${"a".repeat(64)}`)).toBe(`sha256-${"a".repeat(64)}`);
-    expect(referrersTag(`sha512:${"a".repeat(128)}`)).toBe(`sha512-${"a".repeat(64)}`);
-    expect(
-      referrersTag(
-        "test+algorithm+using+algorithm+separators+and+lots+of+characters+to+excercise+overall+truncation:alsoSome=InTheEncodedSectionToShowHyphenReplacementAndLotsAndLotsOfCharactersToExcerciseEncodedTruncation",
-      ),
-    ).toBe(
-      "test-algorithm-using-algorithm-s-alsoSome-InTheEncodedSectionToShowHyphenReplacementAndLotsAndLot",
-    );
-  });
-
-  it("describes a referrer by artifactType, else config media type (manifests) or nothing (indexes)", () => {
-    const d = { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: SUBJECT.digest, size: 5 };
-    const config = { mediaType: "application/vnd.cncf.notary.signature", digest: SUBJECT.digest, size: 2 };
-    expect(referrerDescriptor(d, { schemaVersion: 2, config, layers: [], annotations: { a: "1" } })).toEqual({
-      ...d,
-      artifactType: "application/vnd.cncf.notary.signature",
-      annotations: { a: "1" },
-    });
-    expect(
-      referrerDescriptor(d, { schemaVersion: 2, artifactType: "x", config, layers: [] }).artifactType,
-    ).toBe("x");
-    expect(
-      referrerDescriptor(d, { schemaVersion: 2, artifactType: "", config, layers: [] }).artifactType,
-    ).toBe(config.mediaType);
-    expect(referrerDescriptor(d, { schemaVersion: 2, manifests: [] })).toEqual(d);
   });
 });

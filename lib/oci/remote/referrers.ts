@@ -5,8 +5,9 @@
 import type { Descriptor, ImageIndex, Manifest } from "../descriptor.ts";
 import { parseDigest } from "../digest.ts";
 import { RegistryError, RegistryProtocolError } from "../errors.ts";
-import { ImageIndexSchema, isImageManifest, parseJson, parseManifest } from "../manifest-schema.ts";
+import { ImageIndexSchema, parseJson, parseManifest } from "../manifest-schema.ts";
 import { isIndexMediaType, MediaType } from "../media-types.ts";
+import { referrerDescriptor, referrersTag } from "../referrers-index.ts";
 import type { SubjectLock } from "../subject-lock.ts";
 import { nextLink } from "./link.ts";
 import { getManifest, putManifest } from "./manifests.ts";
@@ -17,33 +18,6 @@ import type { RegistryRequest } from "./transport.ts";
 const MAX_PAGES = 1000;
 /** Conditional-write conflicts (412) tolerated before giving up. */
 const MAX_CONFLICTS = 5;
-
-/** "Referrers Tag Schema": algorithm truncated to 32, encoded to 64, invalid tag characters to `-`. */
-export function referrersTag(digest: string): string {
-  const colon = digest.indexOf(":");
-  const algorithm = digest.slice(0, colon).slice(0, 32);
-  const encoded = digest.slice(colon + 1).slice(0, 64);
-  return `${algorithm}-${encoded}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
-}
-
-/** The descriptor a referrers index lists for a manifest ("Pushing a manifest with a subject field", step 5). */
-export function referrerDescriptor(manifestDescriptor: Descriptor, manifest: Manifest): Descriptor {
-  const artifactType =
-    manifest.artifactType !== undefined && manifest.artifactType !== ""
-      ? manifest.artifactType
-      : isImageManifest(manifest)
-        ? manifest.config.mediaType
-        : undefined;
-  const annotations = manifest.annotations;
-  return {
-    mediaType: manifestDescriptor.mediaType,
-    digest: manifestDescriptor.digest,
-    size: manifestDescriptor.size,
-    ...(artifactType !== undefined && { artifactType }),
-    ...(annotations !== undefined &&
-      Object.keys(annotations).length > 0 && { annotations: { ...annotations } }),
-  };
-}
 
 /** The referrers API's answer, all pages, filtered; undefined when the registry has no API (404). */
 export async function referrersFromApi(
