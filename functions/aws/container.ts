@@ -12,7 +12,7 @@ import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../lib/observability/service-metrics.ts";
 import { isKmsKeyUri } from "../../lib/signing/key-uri.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
-import { DynamoDbStore } from "../../lib/store/dynamodb.ts";
+import { DynamoDbStore } from "../../lib/store/dynamodb/store.ts";
 import { type ComposedService, composeService } from "../compose.ts";
 import { dynamoDbApi } from "./dynamodb-store.ts";
 import { type LambdaEnvironment, LambdaEnvironmentError, readLambdaEnvironment } from "./environment.ts";

@@ -10,8 +10,8 @@ import {
   QueryCommand,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDbStore, type DynamoDbStoreOptions } from "../../lib/store/dynamodb.ts";
-import type { DynamoDbApi } from "../../lib/store/dynamodb-api.ts";
+import type { DynamoDbApi } from "../../lib/store/dynamodb/api.ts";
+import { DynamoDbStore, type DynamoDbStoreOptions } from "../../lib/store/dynamodb/store.ts";
 
 /** DynamoDbApi over an SDK client; the SDK's exceptions pass through unchanged (their `name` is the code). */
 export function dynamoDbApi(client: DynamoDBClient): DynamoDbApi {

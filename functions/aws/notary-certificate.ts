@@ -12,8 +12,8 @@ import {
 } from "../../lib/signing/certificate.ts";
 import { CertificateError } from "../../lib/signing/errors.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
-import type { DynamoDbApi, Item, ItemOutput } from "../../lib/store/dynamodb-api.ts";
-import { KEY_ATTRIBUTES } from "../../lib/store/dynamodb-keys.ts";
+import type { DynamoDbApi, Item, ItemOutput } from "../../lib/store/dynamodb/api.ts";
+import { KEY_ATTRIBUTES } from "../../lib/store/dynamodb/keys.ts";
 
 export interface CertificateChainOptions {
   readonly signer: Signer;

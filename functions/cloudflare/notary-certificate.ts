@@ -11,7 +11,7 @@ import {
   parseCertificateChain,
 } from "../../lib/signing/certificate.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
-import type { SqlDatabase } from "../../lib/store/sql-database.ts";
+import type { SqlDatabase } from "../../lib/store/sql/database.ts";
 import type { CloudflareEnv } from "./bindings.ts";
 import { WorkerSetupError } from "./worker-config.ts";
 

@@ -3,8 +3,8 @@
 // signer's GetPublicKey, D1 and certificate work are all I/O).
 import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics } from "../../lib/observability/service-metrics.ts";
-import { d1Database } from "../../lib/store/d1.ts";
-import { SqlStore } from "../../lib/store/sql.ts";
+import { d1Database } from "../../lib/store/sql/d1.ts";
+import { SqlStore } from "../../lib/store/sql/store.ts";
 import { type ComposedService, composeService } from "../compose.ts";
 import type { CloudflareEnv } from "./bindings.ts";
 import { CloudflareStore, durableSubjectLock } from "./cloudflare-store.ts";

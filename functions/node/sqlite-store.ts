@@ -2,8 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { SqlStore, type SqlStoreOptions } from "../../lib/store/sql.ts";
-import type { SqlDatabase, SqlStatement, SqlValue } from "../../lib/store/sql-database.ts";
+import type { SqlDatabase, SqlStatement, SqlValue } from "../../lib/store/sql/database.ts";
+import { SqlStore, type SqlStoreOptions } from "../../lib/store/sql/store.ts";
 
 /** Where the store lives inside the data directory. */
 export function defaultStorePath(dataDir: string): string {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
-import { type D1DatabaseLike, d1Database } from "../../lib/store/d1.ts";
-import { SqlStore } from "../../lib/store/sql.ts";
+import { type D1DatabaseLike, d1Database } from "../../lib/store/sql/d1.ts";
+import { SqlStore } from "../../lib/store/sql/store.ts";
 import { describeStoreConformance } from "../support/store-conformance.ts";
 
 describeStoreConformance("SqlStore on D1 (workerd, wrangler platform proxy)", async () => {

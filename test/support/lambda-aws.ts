@@ -5,7 +5,7 @@
 // these emulators, with dummy credentials and no route to real AWS. No vitest import: the cold-start
 // bench passes `env` to a child process.
 import { LAMBDA_ENVIRONMENT } from "../../infra/lambda-environment.ts";
-import { KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "../../lib/store/dynamodb-keys.ts";
+import { KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "../../lib/store/dynamodb/keys.ts";
 import { createJobTable, emulatorDynamoDbClient } from "./dynamodb-client.ts";
 import { type DynamoDbEmulator, type Item, startDynamoDbEmulator } from "./dynamodb-emulator.ts";
 import { type KmsEmulator, startKmsEmulator } from "./kms-emulator.ts";

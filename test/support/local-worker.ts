@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import type { D1DatabaseLike } from "../../lib/store/d1.ts";
+import type { D1DatabaseLike } from "../../lib/store/sql/d1.ts";
 
 export const projectRoot = resolve(import.meta.dirname, "../..");
 const wranglerCli = join(projectRoot, "node_modules/wrangler/bin/wrangler.js");

@@ -5,8 +5,8 @@
 
 import type { CloudflareEnv } from "../../functions/cloudflare/bindings.ts";
 import { CloudflareStore } from "../../functions/cloudflare/cloudflare-store.ts";
-import { d1Database } from "../../lib/store/d1.ts";
-import { SqlStore } from "../../lib/store/sql.ts";
+import { d1Database } from "../../lib/store/sql/d1.ts";
+import { SqlStore } from "../../lib/store/sql/store.ts";
 
 export { SubjectCoordinator } from "../../functions/cloudflare/subject-coordinator.ts";
 

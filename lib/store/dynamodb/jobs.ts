@@ -4,6 +4,16 @@
 // TransactWriteItems, so the index never disagrees with the job, and an update is read, patch in
 // memory, write back on the condition that the revision read is still current (optimistic concurrency,
 // retried on a lost race). Both items carry `expiresAt`, refreshed on each update: TTL ages history out.
+
+import { JobExistsError, JobNotFoundError, StoreError } from "../errors.ts";
+import {
+  type Job,
+  type JobPatch,
+  type JobQuery,
+  type JobStatus,
+  JobStatuses,
+  type NewJob,
+} from "../store.ts";
 import {
   cancellationReasons,
   type DynamoDbApi,
@@ -11,7 +21,7 @@ import {
   type ItemOutput,
   type PutItemInput,
   type TransactWriteItem,
-} from "./dynamodb-api.ts";
+} from "./api.ts";
 import {
   isExpired,
   itemKey,
@@ -22,10 +32,8 @@ import {
   str,
   toJob,
   ttlSeconds,
-} from "./dynamodb-items.ts";
-import { jobIndexKey, jobIndexPartition, jobKey, KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamodb-keys.ts";
-import { JobExistsError, JobNotFoundError, StoreError } from "./errors.ts";
-import { type Job, type JobPatch, type JobQuery, type JobStatus, JobStatuses, type NewJob } from "./store.ts";
+} from "./items.ts";
+import { jobIndexKey, jobIndexPartition, jobKey, KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "./keys.ts";
 
 export interface DynamoDbJobsOptions {
   readonly api: DynamoDbApi;

@@ -7,29 +7,8 @@
 //
 // The client is injected as DynamoDbApi (./dynamodb-api.ts), so lib stays free of the AWS SDK:
 // functions/aws/dynamodb-store.ts builds one from @aws-sdk/client-dynamodb.
-import { conditionFailure, type DynamoDbApi, type Item, type ItemOutput } from "./dynamodb-api.ts";
-import {
-  itemKey,
-  keyItem,
-  num,
-  readString,
-  signatureKeyAttributes,
-  signatureResultAttributes,
-  str,
-  toSignature,
-  ttlSeconds,
-} from "./dynamodb-items.ts";
-import { DynamoDbJobs } from "./dynamodb-jobs.ts";
-import {
-  deliveryKey,
-  type ItemKey,
-  KEY_ATTRIBUTES,
-  lockKey,
-  signatureItemKey,
-  subjectPartition,
-  TTL_ATTRIBUTE,
-} from "./dynamodb-keys.ts";
-import { StoreError } from "./errors.ts";
+
+import { StoreError } from "../errors.ts";
 import type {
   ClaimResult,
   Job,
@@ -41,7 +20,29 @@ import type {
   SignatureResult,
   Store,
   SubjectQuery,
-} from "./store.ts";
+} from "../store.ts";
+import { conditionFailure, type DynamoDbApi, type Item, type ItemOutput } from "./api.ts";
+import {
+  itemKey,
+  keyItem,
+  num,
+  readString,
+  signatureKeyAttributes,
+  signatureResultAttributes,
+  str,
+  toSignature,
+  ttlSeconds,
+} from "./items.ts";
+import { DynamoDbJobs } from "./jobs.ts";
+import {
+  deliveryKey,
+  type ItemKey,
+  KEY_ATTRIBUTES,
+  lockKey,
+  signatureItemKey,
+  subjectPartition,
+  TTL_ATTRIBUTE,
+} from "./keys.ts";
 
 export interface DynamoDbStoreOptions {
   readonly api: DynamoDbApi;

@@ -3,9 +3,7 @@
 // `INSERT … ON CONFLICT … DO UPDATE … WHERE` (SQLite "UPSERT", 3.24+), so the check and the write are
 // one atomic statement and `changes` says who won. Times in lease columns are epoch milliseconds from
 // the caller's clock, never SQL's, so every backend compares the same numbers.
-import { JobExistsError, JobNotFoundError, StoreError } from "./errors.ts";
-import type { SqlDatabase, SqlValue } from "./sql-database.ts";
-import { type JobRow, type SignatureRow, toJob, toSignature } from "./sql-rows.ts";
+import { JobExistsError, JobNotFoundError, StoreError } from "../errors.ts";
 import type {
   ClaimResult,
   Job,
@@ -17,7 +15,9 @@ import type {
   SignatureResult,
   Store,
   SubjectQuery,
-} from "./store.ts";
+} from "../store.ts";
+import type { SqlDatabase, SqlValue } from "./database.ts";
+import { type JobRow, type SignatureRow, toJob, toSignature } from "./rows.ts";
 
 /** The schema, one statement each (D1 `exec` and migrations files take them as they are). */
 export const SCHEMA: readonly string[] = [

@@ -1,10 +1,8 @@
 // Items of the DynamoDB store and their mapping to the Store's records: one attribute per field in
 // DynamoDB's own types (S, N, M), so items read naturally in the console and in exports. Anything
 // read back is checked field by field: a malformed item is a StoreError, never a half-built record.
-import type { FormatName } from "../formats/names.ts";
-import type { AttributeValue, AttributeValueOutput, Item, ItemOutput } from "./dynamodb-api.ts";
-import { type ItemKey, KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "./dynamodb-keys.ts";
-import { StoreError } from "./errors.ts";
+import type { FormatName } from "../../formats/names.ts";
+import { StoreError } from "../errors.ts";
 import type {
   FormatOutcomes,
   Job,
@@ -12,7 +10,9 @@ import type {
   SignatureKey,
   SignatureRecord,
   SignatureResult,
-} from "./store.ts";
+} from "../store.ts";
+import type { AttributeValue, AttributeValueOutput, Item, ItemOutput } from "./api.ts";
+import { type ItemKey, KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "./keys.ts";
 
 export const str = (value: string): AttributeValue => ({ S: value });
 export const num = (value: number): AttributeValue => ({ N: String(value) });

@@ -1,6 +1,6 @@
 // Cloudflare D1 as a SqlDatabase. Typed structurally (the D1 client API: prepare/bind/run/all/first/
 // batch) so lib needs no import from @cloudflare/workers-types.
-import type { SqlDatabase, SqlStatement, SqlValue } from "./sql-database.ts";
+import type { SqlDatabase, SqlStatement, SqlValue } from "./database.ts";
 
 export interface D1PreparedStatementLike {
   bind(...values: unknown[]): D1PreparedStatementLike;

@@ -1,8 +1,8 @@
 // Rows of the SQL store's tables and their mapping to the Store's records (snake_case columns,
 // NULL for absent optional fields, outcomes as JSON text).
-import type { FormatName } from "../formats/names.ts";
-import { StoreError } from "./errors.ts";
-import type { FormatOutcomes, Job, JobStatus, SignatureRecord } from "./store.ts";
+import type { FormatName } from "../../formats/names.ts";
+import { StoreError } from "../errors.ts";
+import type { FormatOutcomes, Job, JobStatus, SignatureRecord } from "../store.ts";
 
 export interface JobRow {
   readonly id: string;

@@ -7,7 +7,7 @@
 //   delivery       DELIVERY#<source>#<id>              DELIVERY
 // A variable part that a separator follows has `%` and that separator percent-encoded, so two
 // different keys never print the same (a repository `a@b` cannot pose as repository `a`, digest `b@…`).
-import type { JobStatus, SignatureKey, SubjectQuery } from "./store.ts";
+import type { JobStatus, SignatureKey, SubjectQuery } from "../store.ts";
 
 export const KEY_ATTRIBUTES = { partition: "pk", sort: "sk" } as const;
 
