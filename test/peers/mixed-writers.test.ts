@@ -21,7 +21,7 @@ let image: BuiltImage;
 let ref: string;
 let ours: PeerKey;
 let oursToo: PeerKey;
-let notationEnv: Record<string, string>;
+let notationEnv: { XDG_CONFIG_HOME: string };
 
 interface Index {
   manifests: Array<{ digest: string; artifactType?: string }>;

@@ -22,7 +22,7 @@ const registries = {} as Record<"distribution" | "olareg", RunningRegistry>;
 /** cosign's key pair (encrypted private key, empty password) and a notation test key and certificate. */
 let cosignPub: string;
 let otherPub: string;
-let notationEnv: Record<string, string>;
+let notationEnv: { XDG_CONFIG_HOME: string };
 let trustStore: string;
 let otherTrustStore: string;
 
