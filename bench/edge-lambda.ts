@@ -17,8 +17,8 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { LAMBDA_BUNDLING } from "../infra/service-functions.ts";
-import { startLambdaAws } from "../test/support/lambda-aws.ts";
-import { functionUrlEvent } from "../test/support/lambda-http-event.ts";
+import { startLambdaAws } from "../test/support/lambda/aws.ts";
+import { functionUrlEvent } from "../test/support/lambda/http-event.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const ENTRY = join(ROOT, "functions", "lambda.ts");

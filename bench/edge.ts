@@ -14,7 +14,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWorkerBundle, projectRoot, startLocalWorker } from "../test/support/local-worker.ts";
+import { buildWorkerBundle, projectRoot, startLocalWorker } from "../test/support/workers/local-worker.ts";
 import { formatLambdaColdStart, measureLambdaColdStart } from "./edge-lambda.ts";
 import { type SigningOperationName, SigningOperationNames, signingOperations } from "./edge-signing.ts";
 

@@ -11,7 +11,7 @@ import { digestOf } from "../lib/oci/digest.ts";
 import { MediaType } from "../lib/oci/media-types.ts";
 import { RegistryClient } from "../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../lib/oci/remote/transport.ts";
-import { type RunningRegistry, startRegistry } from "../test/support/registry.ts";
+import { type RunningRegistry, startRegistry } from "../test/support/registry/distribution.ts";
 import { countingFetch } from "./load.ts";
 import * as baseline from "./oci-baseline.ts";
 

@@ -20,8 +20,11 @@ import { EmptyJson, MediaType } from "../lib/oci/media-types.ts";
 import { referrersTag } from "../lib/oci/referrers-index.ts";
 import { RegistryClient } from "../lib/oci/remote/registry.ts";
 import type { Signer } from "../lib/signing/signer.ts";
-import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../test/support/distribution-events.ts";
-import { startRegistry } from "../test/support/registry.ts";
+import { startRegistry } from "../test/support/registry/distribution.ts";
+import {
+  DISTRIBUTION_EVENTS_V1,
+  distributionPushEnvelope,
+} from "../test/support/webhooks/distribution-events.ts";
 import { countingFetch, pool } from "./load.ts";
 import { putManifest, upload } from "./oci-baseline.ts";
 

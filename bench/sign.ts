@@ -15,7 +15,7 @@ import { createNotaryCertificate } from "../lib/signing/certificate.ts";
 import { KmsSigner } from "../lib/signing/kms.ts";
 import { LocalSigner } from "../lib/signing/local.ts";
 import type { Signer, SigningAlgorithm } from "../lib/signing/signer.ts";
-import { startKmsEmulator } from "../test/support/kms-emulator.ts";
+import { startKmsEmulator } from "../test/support/kms/emulator.ts";
 
 const subject: Descriptor = {
   mediaType: "application/vnd.oci.image.manifest.v1+json",

@@ -1,4 +1,4 @@
-// The DynamoDB store on the AWS SDK v3 client: lib/store/dynamodb.ts speaks DynamoDbApi (the
+// The DynamoDB store on the AWS SDK v3 client: lib/store/dynamodb/store.ts speaks DynamoDbApi (the
 // service's JSON shapes), and this adapter sends each call as the SDK command of the same name.
 // Kept out of lib so lib carries no SDK; the SDK client itself runs on Node and workerd alike.
 import {

@@ -1,4 +1,4 @@
-// The Worker's bindings as this adapter uses them, typed structurally (like lib/store/d1.ts) so the
+// The Worker's bindings as this adapter uses them, typed structurally (like lib/store/sql/d1.ts) so the
 // project needs no global @cloudflare/workers-types, whose globals collide with the DOM lib.
 import type { AttachJob } from "../../lib/attach/attach-job.ts";
 import type { D1DatabaseLike } from "../../lib/store/sql/d1.ts";

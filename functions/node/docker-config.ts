@@ -1,5 +1,5 @@
 // Registry credentials from Docker's config.json (`$DOCKER_CONFIG/config.json`, else
-// `~/.docker/config.json`), parsed by lib/oci/credentials.ts. A missing file means anonymous access.
+// `~/.docker/config.json`), parsed by lib/oci/remote/credentials.ts. A missing file means anonymous access.
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-// Node implementation of the OCI layout filesystem (lib/oci/layout-fs.ts), rooted at one directory.
+// Node implementation of the OCI layout filesystem (lib/oci/layout/file-system.ts), rooted at one directory.
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";

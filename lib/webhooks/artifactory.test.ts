@@ -5,7 +5,7 @@ import {
   type JsonPatch,
   patchedFixture,
   webhookDelivery,
-} from "../../test/support/webhook-delivery.ts";
+} from "../../test/support/webhooks/delivery.ts";
 import { artifactorySettings, artifactorySource } from "./artifactory.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 import { hmacSha256Hex } from "./hmac.ts";

@@ -6,7 +6,7 @@ import {
   patchedFixture,
   patchJson,
   webhookDelivery,
-} from "../../test/support/webhook-delivery.ts";
+} from "../../test/support/webhooks/delivery.ts";
 import { type DistributionSettings, distributionSettings, distributionSource } from "./distribution.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 

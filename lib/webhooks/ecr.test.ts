@@ -4,7 +4,7 @@ import {
   type JsonPatch,
   patchedFixture,
   webhookDelivery,
-} from "../../test/support/webhook-delivery.ts";
+} from "../../test/support/webhooks/delivery.ts";
 import { ecrRegistryHost, ecrSettings, ecrSource } from "./ecr.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 

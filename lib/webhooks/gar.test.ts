@@ -1,7 +1,11 @@
 import { UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTestOidcIssuer, pubsubClaims, type TestOidcIssuer } from "../../test/support/google-oidc.ts";
-import { fixtureDelivery, patchedFixture, webhookDelivery } from "../../test/support/webhook-delivery.ts";
+import { fixtureDelivery, patchedFixture, webhookDelivery } from "../../test/support/webhooks/delivery.ts";
+import {
+  createTestOidcIssuer,
+  pubsubClaims,
+  type TestOidcIssuer,
+} from "../../test/support/webhooks/google-oidc.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 import { type GarSettings, garSettings, garSource } from "./gar.ts";
 

@@ -6,7 +6,7 @@ import {
   patchedFixture,
   patchJson,
   webhookDelivery,
-} from "../../test/support/webhook-delivery.ts";
+} from "../../test/support/webhooks/delivery.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 import { githubSettings, githubSource } from "./github.ts";
 import { hmacSha256Hex } from "./hmac.ts";

@@ -5,7 +5,7 @@ import {
   type JsonPatch,
   patchedFixture,
   webhookDelivery,
-} from "../../test/support/webhook-delivery.ts";
+} from "../../test/support/webhooks/delivery.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 import { harborSettings, harborSource } from "./harbor.ts";
 

@@ -2,8 +2,12 @@
 // one is a WebhookAuthError whose message (and whole cause chain) never contains the secret, and an
 // unauthenticated body is never parsed.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTestOidcIssuer, pubsubClaims, type TestOidcIssuer } from "../../test/support/google-oidc.ts";
-import { fixtureBytes } from "../../test/support/webhook-delivery.ts";
+import { fixtureBytes } from "../../test/support/webhooks/delivery.ts";
+import {
+  createTestOidcIssuer,
+  pubsubClaims,
+  type TestOidcIssuer,
+} from "../../test/support/webhooks/google-oidc.ts";
 import { WebhookAuthError } from "./errors.ts";
 import { hmacSha256Hex } from "./hmac.ts";
 import {

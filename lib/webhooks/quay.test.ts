@@ -4,7 +4,7 @@ import {
   type JsonPatch,
   patchedFixture,
   webhookDelivery,
-} from "../../test/support/webhook-delivery.ts";
+} from "../../test/support/webhooks/delivery.ts";
 import { WebhookAuthError, WebhookPayloadError } from "./errors.ts";
 import { quaySettings, quaySource } from "./quay.ts";
 

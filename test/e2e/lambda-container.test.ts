@@ -16,8 +16,8 @@ import {
   type LambdaAws,
   startLambdaAws,
   stringAttribute,
-} from "../support/lambda-aws.ts";
-import { functionUrlEvent, responseText } from "../support/lambda-http-event.ts";
+} from "../support/lambda/aws.ts";
+import { functionUrlEvent, responseText } from "../support/lambda/http-event.ts";
 
 const TOKEN = "container-test-webhook-token-0123456789";
 

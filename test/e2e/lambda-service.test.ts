@@ -10,19 +10,19 @@ import { verifySubject } from "../../lib/attach/verify-subject.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
-import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import {
   LAMBDA_TEST_TABLE,
   type LambdaAws,
   lambdaTestCredentials,
   startLambdaAws,
   stringAttribute,
-} from "../support/lambda-aws.ts";
-import { functionUrlEvent, responseText } from "../support/lambda-http-event.ts";
-import { freePort, type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
-import { deliverBatch } from "../support/sqs-event-source.ts";
+} from "../support/lambda/aws.ts";
+import { functionUrlEvent, responseText } from "../support/lambda/http-event.ts";
+import { freePort, type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
+import { buildImage, pushImage } from "../support/registry/images.ts";
+import { deliverBatch } from "../support/sqs/event-source.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/webhooks/distribution-events.ts";
 
 const WEBHOOK_TOKEN = "lambda-e2e-webhook-token-0123456789";
 

@@ -11,11 +11,11 @@ import type { Config } from "../../lib/config/schema.ts";
 import { silentLogger } from "../../lib/observability/logger.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
-import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
-import { waitForIdleJobs } from "../support/idle-jobs.ts";
-import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushUnderManyTags } from "../support/registry-content.ts";
-import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+import { waitForIdleJobs } from "../support/app/idle-jobs.ts";
+import { pushUnderManyTags } from "../support/registry/content.ts";
+import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry/images.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/webhooks/distribution-events.ts";
 
 const WEBHOOK_TOKEN = "e2e-webhook-token-0123456789";
 

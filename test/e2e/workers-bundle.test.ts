@@ -3,7 +3,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorkerBundle, startLocalWorker, type WorkerBundle } from "../support/local-worker.ts";
+import { buildWorkerBundle, startLocalWorker, type WorkerBundle } from "../support/workers/local-worker.ts";
 
 /** Issue 5: "`wrangler deploy --dry-run --outdir` bundle: budget 300 KB gzip". */
 const BUDGET_GZIP_BYTES = 300_000;

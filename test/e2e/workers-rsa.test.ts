@@ -5,15 +5,15 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../lib/store/store.ts";
-import { waitForIdleJobs } from "../support/idle-jobs.ts";
+import { waitForIdleJobs } from "../support/app/idle-jobs.ts";
+import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildImage, pushImage } from "../support/registry/images.ts";
 import {
   buildWorkerBundle,
   type LocalWorker,
   startLocalWorker,
   type WorkerBundle,
-} from "../support/local-worker.ts";
-import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildImage, pushImage } from "../support/registry-images.ts";
+} from "../support/workers/local-worker.ts";
 
 const WEBHOOK_TOKEN = "workers-rsa-webhook-token-0123456789";
 

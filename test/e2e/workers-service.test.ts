@@ -10,19 +10,19 @@ import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
 import type { Job } from "../../lib/store/store.ts";
-import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/distribution-events.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { waitForIdleJobs } from "../support/idle-jobs.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
+import { waitForIdleJobs } from "../support/app/idle-jobs.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
+import { pushUnderManyTags } from "../support/registry/content.ts";
+import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
+import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry/images.ts";
+import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/webhooks/distribution-events.ts";
 import {
   buildWorkerBundle,
   type LocalWorker,
   startLocalWorker,
   type WorkerBundle,
-} from "../support/local-worker.ts";
-import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushUnderManyTags } from "../support/registry-content.ts";
-import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+} from "../support/workers/local-worker.ts";
 
 const WEBHOOK_TOKEN = "workers-e2e-webhook-token-0123456789";
 const API_TOKEN = "workers-e2e-api-token-0123456789";

@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobExistsError, JobNotFoundError, StoreError } from "../../lib/store/errors.ts";
 import type { Store } from "../../lib/store/store.ts";
 import { withSubjectLock } from "../../lib/store/subject-lock.ts";
+import { describeStoreConformance } from "../support/store/conformance.ts";
 import {
   buildWorkerBundle,
   type LocalWorker,
   projectRoot,
   startLocalWorker,
-} from "../support/local-worker.ts";
-import { describeStoreConformance } from "../support/store-conformance.ts";
+} from "../support/workers/local-worker.ts";
 
 interface StoreWorker {
   readonly url: string;

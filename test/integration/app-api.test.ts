@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, type JWTPayload } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../lib/config/schema.ts";
-import { type AppHarness, createAppHarness, problemOf } from "../support/app-harness.ts";
-import { createTestOidcIssuer, type TestOidcIssuer } from "../support/google-oidc.ts";
+import { type AppHarness, createAppHarness, problemOf } from "../support/app/harness.ts";
+import { createTestOidcIssuer, type TestOidcIssuer } from "../support/webhooks/google-oidc.ts";
 
 const API_TOKEN = "api-Token-0123456789abcdefXYZ";
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";

@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../lib/config/schema.ts";
 import { countedFetch } from "../../lib/observability/counted-fetch.ts";
 import { hmacSha256Hex } from "../../lib/webhooks/hmac.ts";
-import { type AppHarness, createAppHarness, problemOf } from "../support/app-harness.ts";
-import { parsePrometheusText, sampleValue } from "../support/prometheus-text.ts";
-import { patchedFixture } from "../support/webhook-delivery.ts";
+import { type AppHarness, createAppHarness, problemOf } from "../support/app/harness.ts";
+import { parsePrometheusText, sampleValue } from "../support/app/prometheus-text.ts";
+import { patchedFixture } from "../support/webhooks/delivery.ts";
 
 const SECRET = "webhook-Secret-0123456789abcdef";
 const API_TOKEN = "api-Token-0123456789abcdefXYZ";

@@ -6,7 +6,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigInput } from "../../lib/config/schema.ts";
-import { type AppHarness, createAppHarness } from "../support/app-harness.ts";
+import { type AppHarness, createAppHarness } from "../support/app/harness.ts";
 
 interface OpenApiDocument {
   openapi: string;

@@ -2,7 +2,7 @@
 // credential (jobs with the right registry, repository and reference), refused without one (nothing
 // parsed, queued or fetched), policy refusals, redelivery dedupe, the body cap and bad payloads.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type AppHarness, createAppHarness, problemOf } from "../support/app-harness.ts";
+import { type AppHarness, createAppHarness, problemOf } from "../support/app/harness.ts";
 import {
   type Credential,
   distributionPush,
@@ -10,9 +10,9 @@ import {
   type WebhookCase,
   webhookCases,
   webhookConfig,
-} from "../support/app-webhook-cases.ts";
-import { createTestOidcIssuer, type TestOidcIssuer } from "../support/google-oidc.ts";
-import { fixtureBytes, patchedFixture } from "../support/webhook-delivery.ts";
+} from "../support/app/webhook-cases.ts";
+import { fixtureBytes, patchedFixture } from "../support/webhooks/delivery.ts";
+import { createTestOidcIssuer, type TestOidcIssuer } from "../support/webhooks/google-oidc.ts";
 
 const encoder = new TextEncoder();
 let oidc: TestOidcIssuer;

@@ -14,7 +14,7 @@ import { RegistryProfiles } from "../../lib/artifacts/profiles.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
-import { assertValidIndex, assertValidManifest } from "../support/oci-schema.ts";
+import { assertValidIndex, assertValidManifest } from "../support/oci/schema.ts";
 
 const RegistryBinary = "/usr/bin/docker-registry";
 const repo = "team/app";

@@ -18,7 +18,7 @@ import {
   assertValidManifest,
   indexProblems,
   manifestProblems,
-} from "../support/oci-schema.ts";
+} from "../support/oci/schema.ts";
 
 const vectorDir = fileURLToPath(
   new URL(

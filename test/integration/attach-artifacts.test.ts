@@ -14,9 +14,9 @@ import {
   createAttachHarness,
   digestRequest,
   fallbackEntries,
-} from "../support/attach-harness.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage } from "../support/registry-images.ts";
+} from "../support/attach/harness.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildAndPushImage } from "../support/registry/images.ts";
 
 const REPO = "arts/app";
 const InToto = "application/vnd.in-toto+json";

@@ -16,10 +16,10 @@ import {
   digestRequest,
   fallbackEntries,
   verifyOnRegistry,
-} from "../support/attach-harness.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage } from "../support/registry-images.ts";
+} from "../support/attach/harness.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
+import { buildAndPushImage } from "../support/registry/images.ts";
 
 const MANIFEST_PUT = { method: "PUT", path: /\/manifests\// };
 const BACKOFF = { initialMs: 100, maxMs: 1_000, factor: 2 };

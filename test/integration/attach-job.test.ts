@@ -13,15 +13,15 @@ import {
   digestRequest,
   fallbackEntries,
   verifyOnRegistry,
-} from "../support/attach-harness.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
+} from "../support/attach/harness.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import {
   buildAndPushImage,
   buildImage,
   type PushedIndex,
   pushImage,
   pushMultiArchIndex,
-} from "../support/registry-images.ts";
+} from "../support/registry/images.ts";
 
 let registry: RunningRegistry;
 let h: AttachHarness;

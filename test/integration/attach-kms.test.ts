@@ -13,11 +13,11 @@ import {
   digestRequest,
   fallbackEntries,
   verifyOnRegistry,
-} from "../support/attach-harness.ts";
-import { stubAwsEnvironment } from "../support/kms-client.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage } from "../support/registry-images.ts";
+} from "../support/attach/harness.ts";
+import { stubAwsEnvironment } from "../support/kms/client.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildAndPushImage } from "../support/registry/images.ts";
 
 const BACKOFF = { initialMs: 100, maxMs: 1_000, factor: 2 };
 

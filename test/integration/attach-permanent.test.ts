@@ -10,10 +10,10 @@ import {
   createAttachHarness,
   digestRequest,
   fallbackEntries,
-} from "../support/attach-harness.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage } from "../support/registry-images.ts";
+} from "../support/attach/harness.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
+import { buildAndPushImage } from "../support/registry/images.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;

@@ -10,9 +10,9 @@ import {
   type AttachHarness,
   createAttachHarness,
   digestRequest,
-} from "../support/attach-harness.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage } from "../support/registry-images.ts";
+} from "../support/attach/harness.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildAndPushImage } from "../support/registry/images.ts";
 
 const USER = "signer";
 const PASSWORD = "htpasswd-Pa55word-never-logged";

@@ -15,10 +15,10 @@ import { RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
 import { InProcessSubjectLock } from "../../lib/oci/subject-lock.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
-import { cosignLayerCount, fallbackEntries } from "../support/attach-harness.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact } from "../support/registry-content.ts";
+import { cosignLayerCount, fallbackEntries } from "../support/attach/harness.ts";
+import { pushArtifact } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 
 const ArtifactType = "application/vnd.example.signature.test";
 const DIGEST_PUT = { method: "PUT", path: /\/manifests\/sha256:[0-9a-f]{64}$/ };

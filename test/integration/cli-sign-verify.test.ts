@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
-import { assertValidIndex, assertValidManifest } from "../support/oci-schema.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry-images.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
+import { assertValidIndex, assertValidManifest } from "../support/oci/schema.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry/images.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "bin/countersign.mjs");

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact } from "../support/registry-content.ts";
-import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry-images.ts";
+import { pushArtifact } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry/images.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "bin/countersign.mjs");

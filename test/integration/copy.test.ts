@@ -14,9 +14,9 @@ import { MediaType } from "../../lib/oci/media-types.ts";
 import { parsePlatform } from "../../lib/oci/platform.ts";
 import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
 import type { Target } from "../../lib/oci/target.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact, RequestCounter } from "../support/registry-content.ts";
-import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry-images.ts";
+import { pushArtifact, RequestCounter } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry/images.ts";
 
 const run = promisify(execFile);
 

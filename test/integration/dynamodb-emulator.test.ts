@@ -17,8 +17,8 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJobTable, emulatorDynamoDbClient } from "../support/dynamodb-client.ts";
-import { type DynamoDbEmulator, startDynamoDbEmulator, textOf } from "../support/dynamodb-emulator.ts";
+import { createJobTable, emulatorDynamoDbClient } from "../support/dynamodb/client.ts";
+import { type DynamoDbEmulator, startDynamoDbEmulator, textOf } from "../support/dynamodb/emulator.ts";
 
 const TABLE = "emulated";
 const SHAPE = { partitionKey: "pk", sortKey: "sk", expiresAt: "expiresAt" };

@@ -12,8 +12,8 @@ import {
   VerifyCommand,
 } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { emulatorClient, stubAwsEnvironment } from "../support/kms-client.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
+import { emulatorClient, stubAwsEnvironment } from "../support/kms/client.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 
 let emulator: KmsEmulator;
 let kms: KMSClient;

@@ -6,8 +6,8 @@ import { KmsError, UnsupportedKeyError } from "../../lib/signing/errors.ts";
 import { parseKmsKeyUri } from "../../lib/signing/key-uri.ts";
 import { createKmsClient, KmsSigner, type KmsSignerOptions } from "../../lib/signing/kms.ts";
 import { verifySignature } from "../../lib/signing/public-key.ts";
-import { dummyCredentials, stubAwsEnvironment } from "../support/kms-client.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
+import { dummyCredentials, stubAwsEnvironment } from "../support/kms/client.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 
 let emulator: KmsEmulator;
 let host: string;

@@ -11,7 +11,7 @@ import { copy } from "../../lib/oci/copy/copy.ts";
 import { DigestMismatchError } from "../../lib/oci/errors.ts";
 import { OciLayout } from "../../lib/oci/layout/layout.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
-import { pushSynthetic, referrerArtifact, syntheticImage } from "../support/synthetic-image.ts";
+import { pushSynthetic, referrerArtifact, syntheticImage } from "../support/oci/synthetic-image.ts";
 
 const run = promisify(execFile);
 const VECTORS = "/work/shared/vectors";

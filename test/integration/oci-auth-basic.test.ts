@@ -5,8 +5,8 @@ import { RegistryError } from "../../lib/oci/errors.ts";
 import { dockerConfigCredentials } from "../../lib/oci/remote/credentials.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact } from "../support/registry-content.ts";
+import { pushArtifact } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 
 const PASSWORD = "correct-horse-battery-staple";
 let registry: RunningRegistry;

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthenticationError, RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact } from "../support/registry-content.ts";
-import { type RunningTokenIssuer, startTokenIssuer } from "../support/token-issuer.ts";
+import { pushArtifact } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type RunningTokenIssuer, startTokenIssuer } from "../support/registry/token-issuer.ts";
 
 const PASSWORD = "token-user-password";
 const REFRESH = "refresh-token-for-bob";

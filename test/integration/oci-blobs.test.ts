@@ -6,9 +6,9 @@ import { createPooledFetch } from "../../functions/node/fetch.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { DigestMismatchError, RegistryError, SizeMismatchError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { bytesDescriptor, RequestCounter } from "../support/registry-content.ts";
+import { bytesDescriptor, RequestCounter } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;

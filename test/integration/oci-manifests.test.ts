@@ -8,16 +8,16 @@ import { parseManifest } from "../../lib/oci/manifest-schema.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import { selectPlatform } from "../../lib/oci/platform.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact, RequestCounter } from "../support/registry-content.ts";
+import { pushArtifact, RequestCounter } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 import {
   type BuiltImage,
   buildImage,
   type PushedIndex,
   pushImage,
   pushMultiArchIndex,
-} from "../support/registry-images.ts";
+} from "../support/registry/images.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;

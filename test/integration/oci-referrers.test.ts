@@ -8,8 +8,8 @@ import { MediaType } from "../../lib/oci/media-types.ts";
 import { referrersTag } from "../../lib/oci/referrers-index.ts";
 import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
 import type { SubjectLock } from "../../lib/oci/subject-lock.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact, RequestCounter } from "../support/registry-content.ts";
+import { pushArtifact, RequestCounter } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 
 const SIGNATURE = "application/vnd.example.signature.v1";
 const SBOM = "application/vnd.example.sbom.v1";

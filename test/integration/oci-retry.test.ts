@@ -5,9 +5,9 @@ import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryConnectionError, RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact } from "../support/registry-content.ts";
+import { pushArtifact } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;

@@ -2,9 +2,9 @@
 // pagination path (sorted pages, `Link: <…>; rel="next"`) runs through the proxy's spec pagination.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { pushArtifact, RequestCounter } from "../support/registry-content.ts";
+import { pushArtifact, RequestCounter } from "../support/registry/content.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;

@@ -9,8 +9,8 @@ import { certificatePem, createNotaryCertificate } from "../../lib/signing/certi
 import { KmsSigner } from "../../lib/signing/kms.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
-import { stubAwsEnvironment } from "../support/kms-client.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
+import { stubAwsEnvironment } from "../support/kms/client.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 
 let emulator: KmsEmulator;
 let dir: string;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../functions/cli/main.ts";
 import { loadKeyFile } from "../../functions/node/key-files.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
-import { dummyCredentials, stubAwsEnvironment } from "../support/kms-client.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
+import { dummyCredentials, stubAwsEnvironment } from "../support/kms/client.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 
 let dir: string;
 let emulator: KmsEmulator;

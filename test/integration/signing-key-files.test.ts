@@ -17,8 +17,8 @@ import {
 import { KeyFormatError } from "../../lib/signing/errors.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
-import { stubAwsEnvironment } from "../support/kms-client.ts";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
+import { stubAwsEnvironment } from "../support/kms/client.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 
 let dir: string;
 let emulator: KmsEmulator;

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KmsEmulator, startKmsEmulator } from "../support/kms-emulator.ts";
-import type { WorkerdResponse } from "../support/kms-workerd-worker.ts";
+import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
+import type { WorkerdResponse } from "../support/kms/workerd-worker.ts";
 
 const workerdBinary = join(import.meta.dirname, "../../node_modules/.bin/workerd");
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
   await emulator.createAlias("alias/workerd", key.keyId);
   rsaArn = (await emulator.createKey("RSA_2048")).arn;
   await build({
-    entryPoints: [join(import.meta.dirname, "../support/kms-workerd-worker.ts")],
+    entryPoints: [join(import.meta.dirname, "../support/kms/workerd-worker.ts")],
     bundle: true,
     format: "esm",
     platform: "browser",

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import { type D1DatabaseLike, d1Database } from "../../lib/store/sql/d1.ts";
 import { SqlStore } from "../../lib/store/sql/store.ts";
-import { describeStoreConformance } from "../support/store-conformance.ts";
+import { describeStoreConformance } from "../support/store/conformance.ts";
 
 describeStoreConformance("SqlStore on D1 (workerd, wrangler platform proxy)", async () => {
   process.env.WRANGLER_SEND_METRICS = "false";

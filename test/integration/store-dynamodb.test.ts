@@ -16,15 +16,15 @@ import { KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "../../lib/store/dynamodb/keys.ts"
 import { DEFAULT_JOB_RETENTION_MS, DynamoDbStore } from "../../lib/store/dynamodb/store.ts";
 import { StoreError } from "../../lib/store/errors.ts";
 import type { SignatureKey } from "../../lib/store/store.ts";
-import { createJobTable, emulatorDynamoDbClient } from "../support/dynamodb-client.ts";
+import { createJobTable, emulatorDynamoDbClient } from "../support/dynamodb/client.ts";
 import {
   type DynamoDbEmulator,
   type Item,
   numberOf,
   startDynamoDbEmulator,
   textOf,
-} from "../support/dynamodb-emulator.ts";
-import { describeStoreConformance } from "../support/store-conformance.ts";
+} from "../support/dynamodb/emulator.ts";
+import { describeStoreConformance } from "../support/store/conformance.ts";
 
 const TABLE = "countersign-jobs";
 

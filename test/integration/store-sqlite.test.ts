@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../functions/node/sqlite-store.ts";
 import type { SignatureKey } from "../../lib/store/store.ts";
-import { describeStoreConformance } from "../support/store-conformance.ts";
+import { describeStoreConformance } from "../support/store/conformance.ts";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -66,7 +66,7 @@ describe("SqlStore on a node:sqlite file", () => {
     const workers = Array.from(
       { length: 4 },
       (_, i) =>
-        new Worker(new URL("../support/sqlite-claim-worker.ts", import.meta.url), {
+        new Worker(new URL("../support/store/sqlite-claim-worker.ts", import.meta.url), {
           workerData: { path, owner: `thread-${i}`, keys, start },
         }),
     );

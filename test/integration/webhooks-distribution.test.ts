@@ -11,8 +11,8 @@ import {
   webhookSourceSettings,
 } from "../../lib/webhooks/index.ts";
 import type { PushEvent } from "../../lib/webhooks/push-event.ts";
-import { type RunningRegistry, startRegistry } from "../support/registry.ts";
-import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry-images.ts";
+import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
+import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry/images.ts";
 
 const SECRET = "distribution-notification-secret-1";
 const settings = webhookSourceSettings.parse({ kind: "distribution", auth: { bearer: SECRET } });

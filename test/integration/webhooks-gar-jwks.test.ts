@@ -5,9 +5,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebhookAuthError, WebhookAuthUnavailableError } from "../../lib/webhooks/errors.ts";
 import { garSettings, garSource } from "../../lib/webhooks/gar.ts";
-import { createTestOidcIssuer, pubsubClaims, type TestOidcIssuer } from "../support/google-oidc.ts";
-import { freePort } from "../support/registry.ts";
-import { fixtureDelivery } from "../support/webhook-delivery.ts";
+import { freePort } from "../support/registry/distribution.ts";
+import { fixtureDelivery } from "../support/webhooks/delivery.ts";
+import { createTestOidcIssuer, pubsubClaims, type TestOidcIssuer } from "../support/webhooks/google-oidc.ts";
 
 let issuer: TestOidcIssuer;
 let server: Server;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { simpleSigningPayload } from "../../lib/formats/cosign/payload.ts";
 import { verifyCosignSignature } from "../../lib/formats/cosign/verify.ts";
-import { sha256SumMismatches, vectorBytes, vectorText } from "../support/vectors.ts";
+import { sha256SumMismatches, vectorBytes, vectorText } from "../support/signing/vectors.ts";
 
 const VALID = "cosign-simplesigning-key-cimage-valid";
 const SECOND = "cosign-simplesigning-key-cimage-valid-second-sig";

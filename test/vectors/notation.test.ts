@@ -7,7 +7,7 @@ import { verifyNotarySignature } from "../../lib/formats/notary/verify.ts";
 import type { Descriptor, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { createNotaryCertificate } from "../../lib/signing/certificate.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
-import { sha256SumMismatches, VectorLayout, vectorText } from "../support/vectors.ts";
+import { sha256SumMismatches, VectorLayout, vectorText } from "../support/signing/vectors.ts";
 
 const VALID = "notation-jws-oci-layout-e2e-valid-signature";
 const MULTIPLE = "notation-jws-oci-layout-e2e-multiple-signatures";

@@ -5,7 +5,7 @@ import { buildSigstoreBundle, publicKeyHint } from "../../lib/formats/bundle/bui
 import { verifySigstoreBundle } from "../../lib/formats/bundle/verify.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
 import { pemBlocks } from "../../lib/signing/pem.ts";
-import { sha256SumMismatches, vectorBytes, vectorText } from "../support/vectors.ts";
+import { sha256SumMismatches, vectorBytes, vectorText } from "../support/signing/vectors.ts";
 
 const FOLDER = "sigstore-bundle-v03-key-msgsig-conformance-prod";
 const bundle = vectorBytes(FOLDER, "bundle.sigstore.json");

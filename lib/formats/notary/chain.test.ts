@@ -6,7 +6,7 @@ import {
   issueCertificate,
   KeyUsage_,
   ServerAuth,
-} from "../../../test/support/test-pki.ts";
+} from "../../../test/support/signing/test-pki.ts";
 import { LocalSigner } from "../../signing/local.ts";
 import { Rejection } from "../verdict.ts";
 import { parseCertificate } from "./certificate.ts";

@@ -1,7 +1,7 @@
 // verifyNotarySignature on envelopes crafted to break one rule each: what notation-core-go's JWS
 // envelope and verifier refuse, we refuse, with the reason.
 import { beforeAll, describe, expect, it } from "vitest";
-import { issueCertificate } from "../../../test/support/test-pki.ts";
+import { issueCertificate } from "../../../test/support/signing/test-pki.ts";
 import { toBase64, toBase64Url, utf8 } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import { digestOf } from "../../oci/digest.ts";

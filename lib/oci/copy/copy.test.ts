@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { memoryLayoutFileSystem } from "../../../test/support/memory-layout-fs.ts";
+import { memoryLayoutFileSystem } from "../../../test/support/oci/memory-layout-fs.ts";
 import {
   pushSynthetic,
   referrerArtifact,
   type SyntheticImage,
   syntheticImage,
   syntheticIndex,
-} from "../../../test/support/synthetic-image.ts";
+} from "../../../test/support/oci/synthetic-image.ts";
 import type { Descriptor } from "../descriptor.ts";
 import { OciLayout } from "../layout/layout.ts";
 import { MediaType } from "../media-types.ts";

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { memoryLayoutFileSystem } from "../../../test/support/memory-layout-fs.ts";
+import { memoryLayoutFileSystem } from "../../../test/support/oci/memory-layout-fs.ts";
 import {
   blob,
   pushSynthetic,
   referrerArtifact,
   syntheticImage,
   syntheticIndex,
-} from "../../../test/support/synthetic-image.ts";
+} from "../../../test/support/oci/synthetic-image.ts";
 import { DigestMismatchError, ManifestTooLargeError, SizeMismatchError } from "../errors.ts";
 import { MediaType } from "../media-types.ts";
 import { LayoutError, LayoutNotFoundError } from "./errors.ts";

@@ -119,7 +119,7 @@ export class OciLayout implements Target {
         next = await this.#withFallbackEntry(next, node.subject, referrerDescriptor(descriptor, node));
       return next;
     });
-    // A layout indexes every subject it stores (see layout-referrers.ts), as a registry answering
+    // A layout indexes every subject it stores (see referrers.ts), as a registry answering
     // `OCI-Subject` would: callers need no fallback update of their own.
     return node.subject ? { descriptor, subjectHeader: node.subject.digest } : { descriptor };
   }

@@ -5,7 +5,7 @@
 // items that can lapse also carry the TTL attribute so DynamoDB eventually deletes them; since TTL is
 // lazy (items linger for days), every read and condition compares the times itself.
 //
-// The client is injected as DynamoDbApi (./dynamodb-api.ts), so lib stays free of the AWS SDK:
+// The client is injected as DynamoDbApi (./api.ts), so lib stays free of the AWS SDK:
 // functions/aws/dynamodb-store.ts builds one from @aws-sdk/client-dynamodb.
 
 import { StoreError } from "../errors.ts";

@@ -1,0 +1,242 @@
+// Every webhook source of the fixtures as the app receives it: the configuration naming one webhook
+// per source, each fixture's body and credential, and the job each must produce. Shared by the app's
+// webhook tests.
+import type { ConfigInput } from "../../../lib/config/schema.ts";
+import { hmacSha256Hex } from "../../../lib/webhooks/hmac.ts";
+import { fixtureBytes, patchedFixture } from "../webhooks/delivery.ts";
+import { pubsubClaims, type TestOidcIssuer } from "../webhooks/google-oidc.ts";
+
+export const SECRET = "webhook-Secret-0123456789abcdef";
+const GAR_AUDIENCE = "https://countersign.example/webhooks/gar";
+const GAR_EMAIL = "pubsub-push@my-project.iam.gserviceaccount.com";
+const encoder = new TextEncoder();
+
+/** The distribution fixture named "push-by-tag" was captured as a pull; a push differs only in `action`. */
+export const distributionPush = encoder.encode(
+  JSON.stringify(patchedFixture("distribution-2.8-manifest-push-by-tag.json", { "events.0.action": "push" })),
+);
+
+/** One webhook per source, secrets from the environment variable WEBHOOK_SECRET. */
+export function webhookConfig(oidc: TestOidcIssuer): ConfigInput {
+  const secret = { env: "WEBHOOK_SECRET" };
+  return {
+    registries: [
+      "127.0.0.1:*",
+      "hub.harbor.com",
+      "harbor.dev",
+      "docker.io",
+      "ghcr.io",
+      "123456789012.dkr.ecr.us-west-2.amazonaws.com",
+      "myregistry.azurecr.io",
+      "quay.io",
+      "us-west1-docker.pkg.dev",
+      "example.jfrog.io",
+      "zot.example",
+    ].map((host) => ({ host })),
+    webhooks: [
+      {
+        name: "local",
+        kind: "distribution",
+        settings: { auth: { bearer: secret } },
+        registries: ["127.0.0.1:*"],
+      },
+      { name: "harbor", kind: "harbor", settings: { auth: { value: secret } } },
+      { name: "hub", kind: "dockerhub", settings: { token: secret } },
+      { name: "gh", kind: "github", settings: { secret } },
+      { name: "ecr", kind: "ecr", settings: { auth: { header: "x-api-key", value: secret } } },
+      { name: "acr", kind: "acr", settings: { auth: { header: "X-Acr-Token", value: secret } } },
+      { name: "quay", kind: "quay", settings: { token: secret, tokenParameter: "key" } },
+      {
+        name: "gar",
+        kind: "gar",
+        settings: { audience: GAR_AUDIENCE, serviceAccountEmail: GAR_EMAIL, jwks: { keys: oidc.jwks.keys } },
+      },
+      {
+        name: "jfrog",
+        kind: "artifactory",
+        settings: { secret, secretMode: "hmac-sha256", registry: "example.jfrog.io" },
+      },
+      {
+        name: "zot",
+        kind: "zot",
+        settings: { auth: { basic: { username: "zot", password: secret } }, registry: "zot.example" },
+      },
+    ],
+  } as ConfigInput;
+}
+
+export interface Credential {
+  readonly headers: Record<string, string>;
+  readonly query: string;
+}
+
+export interface WebhookCase {
+  readonly webhook: string;
+  readonly body: () => Uint8Array;
+  readonly headers?: Record<string, string>;
+  credential(body: Uint8Array): Promise<Credential>;
+  /** The job request each accepted event must produce. */
+  readonly jobs: readonly { registry: string; repository: string; reference: string; digest?: string }[];
+}
+
+const header = (name: string, value: string) => async (): Promise<Credential> => ({
+  headers: { [name]: value },
+  query: "",
+});
+
+/** By source; `oidc()` signs the Pub/Sub tokens of the GAR case (called only when a token is needed). */
+export function webhookCases(oidc: () => TestOidcIssuer): Record<string, WebhookCase> {
+  return {
+    distribution: {
+      webhook: "local",
+      body: () => distributionPush,
+      headers: { "content-type": "application/vnd.docker.distribution.events.v1+json" },
+      credential: header("authorization", `Bearer ${SECRET}`),
+      jobs: [
+        {
+          registry: "127.0.0.1:5001",
+          repository: "test/app",
+          reference: "sha256:8674fffc6af5b2968f0a4e998a05fc2918fb8080ed6727ae06b9e26ece562dab",
+          digest: "sha256:8674fffc6af5b2968f0a4e998a05fc2918fb8080ed6727ae06b9e26ece562dab",
+        },
+      ],
+    },
+    "harbor default": {
+      webhook: "harbor",
+      body: () => fixtureBytes("harbor-default-push.json"),
+      credential: header("authorization", SECRET),
+      jobs: [
+        {
+          registry: "hub.harbor.com",
+          repository: "test-webhook/debian",
+          reference: "sha256:8a9e9863dbb6e10edb5adfe917c00da84e1700fa76e7ed02476aa6e6fb8ee0d8",
+          digest: "sha256:8a9e9863dbb6e10edb5adfe917c00da84e1700fa76e7ed02476aa6e6fb8ee0d8",
+        },
+      ],
+    },
+    "harbor cloudevents": {
+      webhook: "harbor",
+      body: () => fixtureBytes("harbor-cloudevents-push-by-digest.json"),
+      headers: { "content-type": "application/cloudevents+json" },
+      credential: header("authorization", SECRET),
+      jobs: [
+        {
+          registry: "harbor.dev",
+          repository: "library/busybox",
+          reference: "sha256:dde8e930c7b6a490f728e66292bc9bce42efc9bbb5278bae40e4f30f6e00fe8c",
+          digest: "sha256:dde8e930c7b6a490f728e66292bc9bce42efc9bbb5278bae40e4f30f6e00fe8c",
+        },
+      ],
+    },
+    dockerhub: {
+      webhook: "hub",
+      body: () => fixtureBytes("dockerhub-push.json"),
+      credential: async () => ({ headers: {}, query: `?token=${SECRET}` }),
+      // No digest in Docker Hub's payload: the job resolves the tag once.
+      jobs: [{ registry: "docker.io", repository: "svendowideit/testhook", reference: "latest" }],
+    },
+    github: {
+      webhook: "gh",
+      body: () => fixtureBytes("github-package-published.json"),
+      headers: { "x-github-event": "package", "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" },
+      credential: async (body) => ({
+        headers: { "x-hub-signature-256": `sha256=${await hmacSha256Hex(SECRET, body)}` },
+        query: "",
+      }),
+      jobs: [
+        {
+          registry: "ghcr.io",
+          repository: "codertocat/hello-world",
+          reference: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+          digest: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+        },
+      ],
+    },
+    ecr: {
+      webhook: "ecr",
+      body: () => fixtureBytes("ecr-eventbridge-push.json"),
+      credential: header("x-api-key", SECRET),
+      jobs: [
+        {
+          registry: "123456789012.dkr.ecr.us-west-2.amazonaws.com",
+          repository: "my-repository-name",
+          reference: "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678",
+          digest: "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678",
+        },
+      ],
+    },
+    acr: {
+      webhook: "acr",
+      body: () => fixtureBytes("acr-push.json"),
+      credential: header("x-acr-token", SECRET),
+      jobs: [
+        {
+          registry: "myregistry.azurecr.io",
+          repository: "hello-world",
+          reference: "sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d",
+          digest: "sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d",
+        },
+      ],
+    },
+    quay: {
+      webhook: "quay",
+      body: () => fixtureBytes("quay-repo-push.json"),
+      credential: async () => ({ headers: {}, query: `?key=${SECRET}` }),
+      jobs: [{ registry: "quay.io", repository: "dgangaia/test", reference: "latest" }],
+    },
+    gar: {
+      webhook: "gar",
+      body: () => fixtureBytes("gar-pubsub-push.json"),
+      credential: async () => ({
+        headers: {
+          authorization: `Bearer ${await oidc().sign(pubsubClaims({ aud: GAR_AUDIENCE, email: GAR_EMAIL }))}`,
+        },
+        query: "",
+      }),
+      jobs: [
+        {
+          registry: "us-west1-docker.pkg.dev",
+          repository: "my-project/my-repo/hello-world",
+          reference: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
+          digest: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
+        },
+      ],
+    },
+    artifactory: {
+      webhook: "jfrog",
+      body: () => fixtureBytes("artifactory-docker-pushed.json"),
+      credential: async (body) => ({
+        headers: { "x-jfrog-event-auth": await hmacSha256Hex(SECRET, body) },
+        query: "",
+      }),
+      jobs: [
+        {
+          registry: "example.jfrog.io",
+          // The default "repository path" addressing: `<host>/<repo_key>/<image>`.
+          repository: "docker-local/library/ubuntu",
+          reference: "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce",
+          digest: "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce",
+        },
+      ],
+    },
+    zot: {
+      webhook: "zot",
+      body: () => fixtureBytes("zot-image-updated-data.json"),
+      headers: {
+        "ce-specversion": "1.0",
+        "ce-id": "1",
+        "ce-source": "zotregistry.dev",
+        "ce-type": "zotregistry.image.updated",
+      },
+      credential: header("authorization", `Basic ${btoa(`zot:${SECRET}`)}`),
+      jobs: [
+        {
+          registry: "zot.example",
+          repository: "library/alpine",
+          reference: "sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526272829",
+          digest: "sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526272829",
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Reads the signature conformance vectors in ../shared/vectors (real cosign, notation and sigstore
+// output, see each folder's PROVENANCE.md) for the tests that judge them.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Descriptor, ImageIndex, ImageManifest } from "../../../lib/oci/descriptor.ts";
+
+export const vectorsRoot = resolve(import.meta.dirname, "../../../../shared/vectors");
+
+export function vectorPath(folder: string, ...path: string[]): string {
+  const full = join(vectorsRoot, folder, ...path);
+  if (!existsSync(full))
+    throw new Error(`vector file missing: ${full} (the shared vectors live in ${vectorsRoot})`);
+  return full;
+}
+
+export function vectorBytes(folder: string, ...path: string[]): Uint8Array {
+  return new Uint8Array(readFileSync(vectorPath(folder, ...path)));
+}
+
+export function vectorText(folder: string, ...path: string[]): string {
+  return readFileSync(vectorPath(folder, ...path), "utf8");
+}
+
+/** Files whose SHA-256 differs from the folder's SHA256SUMS (empty when the vector is intact). */
+export function sha256SumMismatches(folder: string): string[] {
+  const lines = vectorText(folder, "SHA256SUMS").split("\n").filter(Boolean);
+  if (lines.length === 0) throw new Error(`${folder}/SHA256SUMS is empty`);
+  return lines.flatMap((line) => {
+    const [sum, path] = line.split(/\s+\*?/) as [string, string];
+    const actual = createHash("sha256").update(vectorBytes(folder, path)).digest("hex");
+    return actual === sum ? [] : [path];
+  });
+}
+
+/** An OCI image layout vector (image-spec image-layout.md): index.json and content-addressed blobs. */
+export class VectorLayout {
+  readonly folder: string;
+  readonly index: ImageIndex;
+
+  constructor(folder: string) {
+    this.folder = folder;
+    this.index = JSON.parse(vectorText(folder, "oci-layout", "index.json")) as ImageIndex;
+  }
+
+  blob(digest: string): Uint8Array {
+    return vectorBytes(this.folder, "oci-layout", "blobs", ...digest.split(":"));
+  }
+
+  json<T>(digest: string): T {
+    return JSON.parse(new TextDecoder().decode(this.blob(digest))) as T;
+  }
+
+  /** The descriptor tagged `tag` in index.json. */
+  tagged(tag: string): Descriptor {
+    const found = this.index.manifests.find(
+      (m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag,
+    );
+    if (!found) throw new Error(`${this.folder}: no manifest tagged ${tag}`);
+    return found;
+  }
+
+  /** Subject as a verifier receives it: mediaType, digest and size only. */
+  subject(tag = "v1"): Descriptor {
+    const { mediaType, digest, size } = this.tagged(tag);
+    return { mediaType, digest, size };
+  }
+
+  /** Referrers listed by the tag-schema fallback index `sha256-<hex>` of the subject. */
+  fallbackReferrers(subject: Descriptor): Descriptor[] {
+    const index = this.json<ImageIndex>(this.tagged(subject.digest.replace(":", "-")).digest);
+    return [...index.manifests];
+  }
+
+  /** Every image manifest in index.json whose `subject` is the given digest. */
+  manifestsWithSubject(digest: string): Descriptor[] {
+    return this.index.manifests.filter(
+      (m) =>
+        m.mediaType.endsWith("manifest.v1+json") &&
+        this.json<ImageManifest>(m.digest).subject?.digest === digest,
+    );
+  }
+}
