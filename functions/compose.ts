@@ -3,7 +3,7 @@
 // No runtime API here; each adapter supplies its pieces and decides how jobs reach `runJob`.
 import type { AttachJob, AttachJobResult, JobQueue } from "../lib/attach/attach-job.ts";
 import { type AttachDeps, runAttachJob } from "../lib/attach/job.ts";
-import { serviceOperations } from "../lib/attach/operations.ts";
+import { serviceOperations } from "../lib/api/registry-reads.ts";
 import { registryDirectory } from "../lib/attach/registries.ts";
 import type { Config } from "../lib/config/schema.ts";
 import { countedFetch } from "../lib/observability/counted-fetch.ts";
@@ -13,7 +13,7 @@ import type { SubjectLock } from "../lib/oci/subject-lock.ts";
 import type { Signer } from "../lib/signing/signer.ts";
 import type { Store } from "../lib/store/store.ts";
 import { subjectLock } from "../lib/store/subject-lock.ts";
-import { createApp } from "./app.ts";
+import { createApp } from "../lib/api/app.ts";
 
 export interface ServiceParts {
   readonly config: Config;

@@ -1,5 +1,5 @@
 // The Node composition root: one process holding the Hono app, the SQLite store and an in-process
-// queue. Everything decided here is wiring; the behaviour lives in lib/ and functions/app.ts.
+// queue. Everything decided here is wiring; the behaviour lives in lib/ (the HTTP app is lib/api/app.ts).
 import { mkdir, readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../lib/observability/service-metrics.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
-import type { createApp } from "../app.ts";
+import type { createApp } from "../../lib/api/app.ts";
 import { type ComposedService, composeService } from "../compose.ts";
 import { createPooledFetch } from "./fetch.ts";
 import { InProcessJobQueue, recoverJobs } from "./job-queue.ts";

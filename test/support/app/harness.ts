@@ -1,9 +1,9 @@
-// The app of functions/app.ts wired for in-process tests: a real configuration (parsed and resolved by
+// The app of lib/api/app.ts wired for in-process tests: a real configuration (parsed and resolved by
 // lib/config), the real SQLite store in memory, a local signer, and a queue, operations and log sink
 // that record what they receive.
 import type { JWTVerifyGetKey } from "jose";
-import type { ApiOperations } from "../../../functions/app/signatures.ts";
-import { createApp } from "../../../functions/app.ts";
+import type { ApiOperations } from "../../../lib/api/signatures.ts";
+import { createApp } from "../../../lib/api/app.ts";
 import { openSqliteStore, type SqliteStore } from "../../../functions/node/sqlite-store.ts";
 import type { Attachment, VerifyReport } from "../../../lib/api/schemas.ts";
 import type { AttachJob, JobQueue } from "../../../lib/attach/attach-job.ts";

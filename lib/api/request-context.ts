@@ -3,9 +3,9 @@
 // for debugging, with secret parameter values (Docker Hub's and Quay's `?token=`) redacted.
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import type { Logger } from "../../lib/observability/logger.ts";
-import { redactedPathAndQuery } from "../../lib/observability/redact.ts";
-import type { ServiceMetrics } from "../../lib/observability/service-metrics.ts";
+import type { Logger } from "../observability/logger.ts";
+import { redactedPathAndQuery } from "../observability/redact.ts";
+import type { ServiceMetrics } from "../observability/service-metrics.ts";
 import type { AppEnv } from "./env.ts";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";

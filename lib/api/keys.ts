@@ -1,12 +1,28 @@
 // The public keys signatures are made with, for verifiers: PEM and JWK per key, and a JWK Set.
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { jwksRoute, keysRoute } from "../../lib/api/routes.ts";
-import type { PublicKey } from "../../lib/api/schemas.ts";
-import type { Signer } from "../../lib/signing/signer.ts";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Signer } from "../signing/signer.ts";
 import type { AppEnv } from "./env.ts";
+import { json } from "./openapi.ts";
+import { JwksSchema, KeyListSchema, type PublicKey } from "./schemas.ts";
 
 /** What the key endpoints need of a signer: no signing. */
 export type PublicKeySource = Pick<Signer, "keyId" | "algorithm" | "publicKey">;
+
+export const keysRoute = createRoute({
+  method: "get",
+  path: "/v1/keys",
+  tags: ["keys"],
+  summary: "The public keys signatures are made with (PEM and JWK)",
+  responses: { 200: json("The configured signing keys.", KeyListSchema) },
+});
+
+export const jwksRoute = createRoute({
+  method: "get",
+  path: "/.well-known/jwks.json",
+  tags: ["keys"],
+  summary: "The public keys as a JWK Set (RFC 7517)",
+  responses: { 200: json("The configured signing keys.", JwksSchema) },
+});
 
 // Public keys change only with a redeploy; let caches and verifiers keep them a while.
 const CACHE_CONTROL = "public, max-age=300";

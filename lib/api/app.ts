@@ -3,33 +3,33 @@
 // (store, queue, signers, fetch, logger sink).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { JWTVerifyGetKey } from "jose";
-import { ApiAuthenticator } from "../lib/api/api-auth.ts";
-import type { ApiAuthSettings } from "../lib/api/auth-settings.ts";
-import type { JobQueue } from "../lib/attach/attach-job.ts";
+import type { JobQueue } from "../attach/attach-job.ts";
 import {
   configPolicy,
   type IntakeDeps,
   type IntakePolicy,
   type WebhookSourceRegistry,
-} from "../lib/attach/intake.ts";
-import type { Config } from "../lib/config/schema.ts";
-import type { Logger } from "../lib/observability/logger.ts";
-import type { ServiceMetrics } from "../lib/observability/service-metrics.ts";
-import type { Store } from "../lib/store/store.ts";
-import { apiAccess } from "./app/access.ts";
-import { docsRoutes } from "./app/docs.ts";
-import type { AppEnv } from "./app/env.ts";
-import { jobRoutes } from "./app/jobs.ts";
-import { keyRoutes, type PublicKeySource } from "./app/keys.ts";
-import { operationsRoutes } from "./app/operations.ts";
-import { appErrorHandler, onNotFound, validationHook } from "./app/problems.ts";
-import { requestContext } from "./app/request-context.ts";
-import { type ApiOperations, signatureRoutes } from "./app/signatures.ts";
-import { webhookRoutes } from "./app/webhooks.ts";
+} from "../attach/intake.ts";
+import type { Config } from "../config/schema.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { ServiceMetrics } from "../observability/service-metrics.ts";
+import type { Store } from "../store/store.ts";
+import { apiAccess } from "./access.ts";
+import { ApiAuthenticator } from "./api-auth.ts";
+import type { ApiAuthSettings } from "./auth-settings.ts";
+import { docsRoutes } from "./docs.ts";
+import type { AppEnv } from "./env.ts";
+import { appErrorHandler, onNotFound, validationHook } from "./error-handler.ts";
+import { jobRoutes } from "./jobs.ts";
+import { keyRoutes, type PublicKeySource } from "./keys.ts";
+import { operationsRoutes } from "./operations.ts";
+import { requestContext } from "./request-context.ts";
+import { type ApiOperations, signatureRoutes } from "./signatures.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
-export type { AppEnv } from "./app/env.ts";
-export type { PublicKeySource } from "./app/keys.ts";
-export type { ApiOperations } from "./app/signatures.ts";
+export type { AppEnv } from "./env.ts";
+export type { PublicKeySource } from "./keys.ts";
+export type { ApiOperations } from "./signatures.ts";
 
 /** The configuration the app reads (a full `Config` fits). */
 export interface AppConfig {

@@ -4,21 +4,10 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import {
-  describeIssues,
-  type MappedProblem,
-  problemForError,
-  zodIssues,
-} from "../../lib/api/error-problem.ts";
-import {
-  HttpProblem,
-  type ProblemType,
-  ProblemTypes,
-  problemBody,
-  problemResponse,
-} from "../../lib/api/problem.ts";
-import type { Logger } from "../../lib/observability/logger.ts";
+import type { Logger } from "../observability/logger.ts";
 import type { AppEnv } from "./env.ts";
+import { describeIssues, type MappedProblem, problemForError, zodIssues } from "./error-problem.ts";
+import { HttpProblem, type ProblemType, ProblemTypes, problemBody, problemResponse } from "./problem.ts";
 
 function respond(c: Parameters<ErrorHandler<AppEnv>>[1], mapped: MappedProblem): Response {
   const body = problemBody(mapped.problem, mapped.detail, c.get("requestId"), mapped.errors);

@@ -1,11 +1,33 @@
 // Health and metrics: unauthenticated, cheap, and free of anything sensitive (metric labels are
 // kinds, statuses and route patterns, never repositories or references).
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { healthRoute, metricsRoute } from "../../lib/api/routes.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "../../lib/observability/metrics.ts";
-import type { ServiceMetrics } from "../../lib/observability/service-metrics.ts";
-import type { Store } from "../../lib/store/store.ts";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { PROMETHEUS_CONTENT_TYPE } from "../observability/metrics.ts";
+import type { ServiceMetrics } from "../observability/service-metrics.ts";
+import type { Store } from "../store/store.ts";
 import type { AppEnv } from "./env.ts";
+import { json } from "./openapi.ts";
+import { HealthSchema } from "./schemas.ts";
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["operations"],
+  summary: "Liveness and store reachability",
+  responses: {
+    200: json("The service and its store answer.", HealthSchema),
+    503: json("The store does not answer.", HealthSchema),
+  },
+});
+
+export const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["operations"],
+  summary: "Prometheus metrics (text exposition format 0.0.4)",
+  responses: {
+    200: { description: "Metrics.", content: { "text/plain": { schema: z.string() } } },
+  },
+});
 
 export function operationsRoutes(app: OpenAPIHono<AppEnv>, store: Store, metrics: ServiceMetrics): void {
   app.openapi(healthRoute, async (c) => {

@@ -1,5 +1,7 @@
 // The REST reads: "what is attached to this image" and "does it verify", over configured registries.
-import type { Attachment, VerifyReport } from "../api/schemas.ts";
+
+import type { RegistryDirectory } from "../attach/registries.ts";
+import { type VerificationKeys, verifySubject } from "../attach/verify-subject.ts";
 import { cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
 import type { FormatName } from "../formats/names.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
@@ -8,8 +10,7 @@ import { MediaType } from "../oci/media-types.ts";
 import { parseReference } from "../oci/reference.ts";
 import type { Repository } from "../oci/remote/registry.ts";
 import type { Store } from "../store/store.ts";
-import type { RegistryDirectory } from "./registries.ts";
-import { type VerificationKeys, verifySubject } from "./verify-subject.ts";
+import type { Attachment, VerifyReport } from "./schemas.ts";
 
 export interface OperationsDeps {
   readonly registries: RegistryDirectory;

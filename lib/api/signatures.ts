@@ -1,20 +1,27 @@
 // Sign on demand, and the two registry reads ("what is attached", "does it verify"). The reads are
 // operations injected by the runtime (they talk to registries through lib/attach's directory of
 // configured hosts); the app checks the reference names a configured registry before calling them.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { callerSource } from "../../lib/api/api-auth.ts";
-import { HttpProblem, ProblemTypes } from "../../lib/api/problem.ts";
-import { attachmentsRoute, signRoute, verifyRoute } from "../../lib/api/routes.ts";
-import type { Attachment, VerifyReport } from "../../lib/api/schemas.ts";
-import { type IntakeDeps, submitSignature } from "../../lib/attach/intake.ts";
+import { type IntakeDeps, submitSignature } from "../attach/intake.ts";
 import {
   normalizeRegistryHost,
   parseRegistryHostPattern,
   registryHostMatches,
-} from "../../lib/config/registry-host.ts";
-import { parseReference, type Reference } from "../../lib/oci/reference.ts";
+} from "../config/registry-host.ts";
+import { parseReference, type Reference } from "../oci/reference.ts";
+import { callerSource } from "./api-auth.ts";
 import type { AppEnv } from "./env.ts";
+import { authProblems, bearer, json, problem } from "./openapi.ts";
+import { HttpProblem, ProblemTypes } from "./problem.ts";
+import type { Attachment, VerifyReport } from "./schemas.ts";
+import {
+  AttachmentListSchema,
+  ReferenceQuerySchema,
+  SignatureAcceptedSchema,
+  SignatureRequestSchema,
+  VerifyReportSchema,
+} from "./schemas.ts";
 
 /** The registry reads behind the REST API, written against lib/attach and injected per runtime. */
 export interface ApiOperations {
@@ -48,6 +55,53 @@ function configuredReference(ref: string, registries: SignatureRouteDeps["regist
   }
   return reference;
 }
+
+export const signRoute = createRoute({
+  method: "post",
+  path: "/v1/signatures",
+  tags: ["signatures"],
+  summary: "Sign an image on demand",
+  description:
+    "Queues an attach job for the reference. Authorized by an API token or a GitHub Actions OIDC token; the reference must pass the same policy as webhook events.",
+  security: bearer,
+  request: { body: { required: true, content: { "application/json": { schema: SignatureRequestSchema } } } },
+  responses: {
+    202: json("The job was queued.", SignatureAcceptedSchema),
+    400: problem("The body or the reference is invalid."),
+    ...authProblems,
+    503: problem("The store or the queue is unavailable."),
+  },
+});
+
+export const attachmentsRoute = createRoute({
+  method: "get",
+  path: "/v1/attachments",
+  tags: ["signatures"],
+  summary: "What is attached to an image",
+  security: bearer,
+  request: { query: ReferenceQuerySchema },
+  responses: {
+    200: json("The artifacts attached to the image.", AttachmentListSchema),
+    400: problem("The reference is invalid."),
+    ...authProblems,
+    502: problem("The registry answered with an error."),
+  },
+});
+
+export const verifyRoute = createRoute({
+  method: "get",
+  path: "/v1/verify",
+  tags: ["signatures"],
+  summary: "Which formats verify with the configured keys",
+  security: bearer,
+  request: { query: ReferenceQuerySchema },
+  responses: {
+    200: json("One result per signature found (or missing) per format.", VerifyReportSchema),
+    400: problem("The reference is invalid."),
+    ...authProblems,
+    502: problem("The registry answered with an error."),
+  },
+});
 
 /** A signature request is a reference and a few options: a few hundred bytes. */
 const MAX_SIGNATURE_REQUEST_BYTES = 64 * 1024;

@@ -1,13 +1,34 @@
 // The API description: `/openapi.json` generated from the declared routes, and `/docs` rendered from
 // it on the server (no scripts, no CDN).
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { type OpenApiDocumentView, renderDocsPage } from "../../lib/api/docs-page.ts";
-import { BEARER_SCHEME, docsRoute, openApiRoute, PUBLIC_PATHS } from "../../lib/api/routes.ts";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { PUBLIC_PATHS } from "./access.ts";
+import { type OpenApiDocumentView, renderDocsPage } from "./docs-page.ts";
 import type { AppEnv } from "./env.ts";
+import { BEARER_SCHEME, json } from "./openapi.ts";
 
 const DESCRIPTION = `Countersign signs container images when they are pushed and attaches the signatures to the registry as OCI 1.1 referrers.
 Public (no credentials ever): ${PUBLIC_PATHS.join(", ")}. Webhooks authenticate their senders themselves.
 POST /v1/signatures always needs a bearer credential (an API token, or a GitHub Actions OIDC token admitted by the claim policy); every other endpoint needs one when API credentials are configured.`;
+
+export const openApiRoute = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  tags: ["operations"],
+  summary: "This API's OpenAPI 3.1 description",
+  responses: {
+    200: json("The OpenAPI document.", z.record(z.string(), z.unknown()).openapi({ type: "object" })),
+  },
+});
+
+export const docsRoute = createRoute({
+  method: "get",
+  path: "/docs",
+  tags: ["operations"],
+  summary: "Human-readable API documentation (static HTML, no scripts)",
+  responses: {
+    200: { description: "The documentation page.", content: { "text/html": { schema: z.string() } } },
+  },
+});
 
 type OpenApiDocument = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
 

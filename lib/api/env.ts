@@ -1,6 +1,7 @@
 // What every handler of the app can read from the Hono context.
-import type { Caller } from "../../lib/api/api-auth.ts";
-import type { Logger } from "../../lib/observability/logger.ts";
+
+import type { Logger } from "../observability/logger.ts";
+import type { Caller } from "./api-auth.ts";
 
 export interface AppEnv {
   Variables: {

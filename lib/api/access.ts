@@ -2,9 +2,18 @@
 // configured, except the public ones (health, metrics, public keys, the API description) and webhooks,
 // which authenticate their own senders. Signing on demand always needs a caller.
 import type { MiddlewareHandler } from "hono";
-import type { ApiAuthenticator } from "../../lib/api/api-auth.ts";
-import { PUBLIC_PATHS } from "../../lib/api/routes.ts";
+import type { ApiAuthenticator } from "./api-auth.ts";
 import type { AppEnv } from "./env.ts";
+
+/** Routes that need no credentials at all, whatever is configured. */
+export const PUBLIC_PATHS: readonly string[] = [
+  "/healthz",
+  "/metrics",
+  "/.well-known/jwks.json",
+  "/v1/keys",
+  "/openapi.json",
+  "/docs",
+];
 
 const SIGN_PATH = "/v1/signatures";
 
