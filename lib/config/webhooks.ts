@@ -1,52 +1,16 @@
-// The `webhooks[]` section. Each source kind's settings schema is owned by its module in lib/webhooks;
-// here it is wrapped so that its secret fields also take `{ env }` / `{ file }` references, and the
-// resolved settings come out exactly as `receiveWebhook` takes them.
+// The `webhooks[]` section. Each source kind's settings schema and summary are owned by its module in
+// lib/webhooks; here they are wrapped so that secret fields also take `{ env }` / `{ file }` references,
+// and the resolved settings come out exactly as `receiveWebhook` takes them.
 import { z } from "zod";
-import { acrSettings } from "../webhooks/acr.ts";
-import { artifactorySettings } from "../webhooks/artifactory.ts";
-import { distributionSettings } from "../webhooks/distribution.ts";
-import { dockerhubSettings } from "../webhooks/dockerhub.ts";
-import { ecrSettings } from "../webhooks/ecr.ts";
-import { garSettings } from "../webhooks/gar.ts";
-import { githubSettings } from "../webhooks/github.ts";
-import { harborSettings } from "../webhooks/harbor.ts";
 import { secret as webhookSecret } from "../webhooks/header-credential.ts";
-import type { WebhookSourceKind, WebhookSourceSettings } from "../webhooks/index.ts";
-import { quaySettings } from "../webhooks/quay.ts";
+import {
+  type WebhookSourceKind,
+  type WebhookSourceSettings,
+  webhookSourceKinds,
+  webhookSources,
+} from "../webhooks/index.ts";
 import { urlToken } from "../webhooks/url-token.ts";
-import { zotSettings } from "../webhooks/zot.ts";
 import { type SecretResolver, secretString } from "./secret.ts";
-
-const sourceSettings = {
-  distribution: distributionSettings,
-  harbor: harborSettings,
-  dockerhub: dockerhubSettings,
-  github: githubSettings,
-  ecr: ecrSettings,
-  acr: acrSettings,
-  quay: quaySettings,
-  gar: garSettings,
-  artifactory: artifactorySettings,
-  zot: zotSettings,
-} as const satisfies Record<WebhookSourceKind, z.ZodObject>;
-
-const KIND_SUMMARY: Readonly<Record<WebhookSourceKind, string>> = {
-  distribution:
-    'CNCF distribution notifications. settings.auth: the header set in notifications.endpoints[].headers ({ header, value } | { basic } | { bearer }), or "none" (loopback registries only).',
-  harbor: "Harbor webhook (default or CloudEvents). settings.auth: the policy's Auth Header.",
-  dockerhub:
-    "Docker Hub webhook. settings.token: secret expected in the ?token= query parameter (16+ characters).",
-  github: "GitHub package events. settings.secret: the webhook secret (X-Hub-Signature-256).",
-  ecr: "ECR via EventBridge API destination. settings.auth: the connection's API-key header or Basic credentials.",
-  acr: "Azure Container Registry webhook. settings.auth: one custom header.",
-  quay: "Quay repo_push. settings.token: secret expected in the ?token= query parameter (16+ characters).",
-  gar: "Google Artifact Registry via Pub/Sub push (OIDC JWT). settings: audience, serviceAccountEmail, jwks.",
-  artifactory:
-    "JFrog Artifactory docker 'pushed' events. settings: secret, secretMode (plain | hmac-sha256), registry.",
-  zot: "zot events (CloudEvents). settings: auth, registry.",
-};
-
-export const webhookKinds = Object.keys(sourceSettings) as readonly WebhookSourceKind[];
 
 /** The fields that hold secrets in lib/webhooks schemas, recognised by identity. */
 const SECRET_NODES: ReadonlySet<z.ZodType> = new Set<z.ZodType>([webhookSecret, urlToken]);
@@ -115,8 +79,9 @@ export type WebhookConfig = WebhookCommon &
   );
 
 function webhookOfKind(kind: WebhookSourceKind, resolver: SecretResolver) {
+  const source = webhookSources[kind];
   let settings = withSecretReferences(
-    (sourceSettings[kind] as z.ZodObject).omit({ kind: true }),
+    (source.settings as z.ZodObject).omit({ kind: true }),
     resolver,
   ) as z.ZodObject;
   if (kind === "distribution") {
@@ -127,17 +92,17 @@ function webhookOfKind(kind: WebhookSourceKind, resolver: SecretResolver) {
   return z.strictObject({
     name: webhookName,
     kind: z.literal(kind),
-    settings: settings.describe(KIND_SUMMARY[kind]),
+    settings: settings.describe(source.summary),
     registries: webhookRegistries,
   });
 }
 
 export function webhookSchema(resolver: SecretResolver) {
-  const [first, ...rest] = webhookKinds.map((kind) => webhookOfKind(kind, resolver));
+  const [first, ...rest] = webhookSourceKinds.map((kind) => webhookOfKind(kind, resolver));
   return z
     .discriminatedUnion("kind", [first!, ...rest], {
       error: (issue) =>
-        issue.code === "invalid_union" ? `kind must be one of ${webhookKinds.join(", ")}` : undefined,
+        issue.code === "invalid_union" ? `kind must be one of ${webhookSourceKinds.join(", ")}` : undefined,
     })
     .transform(({ settings, ...common }): WebhookConfig => {
       if ((settings as { auth?: unknown }).auth === "none") return { ...common, authenticated: false };

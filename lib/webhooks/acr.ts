@@ -61,8 +61,10 @@ function parseAcr(body: unknown): ParsedDelivery {
   };
 }
 
-export const acrSource: WebhookSource<AcrSettings> = {
+export const acrSource: WebhookSource<AcrSettings, typeof acrSettings> = {
   kind: "acr",
+  settings: acrSettings,
+  summary: "Azure Container Registry webhook. settings.auth: one custom header.",
   authenticate: (delivery, settings) => verifyHeaderCredential(delivery, settings.auth),
   parse: (delivery) => parseAcr(readJsonBody(delivery)),
 };

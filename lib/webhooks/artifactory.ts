@@ -80,8 +80,11 @@ function parseArtifactory(body: unknown, settings: ArtifactorySettings): ParsedD
   };
 }
 
-export const artifactorySource: WebhookSource<ArtifactorySettings> = {
+export const artifactorySource: WebhookSource<ArtifactorySettings, typeof artifactorySettings> = {
   kind: "artifactory",
+  settings: artifactorySettings,
+  summary:
+    "JFrog Artifactory docker 'pushed' events. settings: secret, secretMode (plain | hmac-sha256), registry.",
   authenticate: authenticateArtifactory,
   parse: (delivery, settings) => parseArtifactory(readJsonBody(delivery), settings),
 };

@@ -97,8 +97,11 @@ function parseDistribution(body: unknown): ParsedDelivery {
   return { events, ignored };
 }
 
-export const distributionSource: WebhookSource<DistributionSettings> = {
+export const distributionSource: WebhookSource<DistributionSettings, typeof distributionSettings> = {
   kind: "distribution",
+  settings: distributionSettings,
+  summary:
+    'CNCF distribution notifications. settings.auth: the header set in notifications.endpoints[].headers ({ header, value } | { basic } | { bearer }), or "none" (loopback registries only).',
   authenticate: (delivery, settings) => verifyHeaderCredential(delivery, settings.auth),
   parse: (delivery) => parseDistribution(readJsonBody(delivery)),
 };

@@ -35,8 +35,11 @@ function parseDockerhub(body: unknown): ParsedDelivery {
   };
 }
 
-export const dockerhubSource: WebhookSource<DockerhubSettings> = {
+export const dockerhubSource: WebhookSource<DockerhubSettings, typeof dockerhubSettings> = {
   kind: "dockerhub",
+  settings: dockerhubSettings,
+  summary:
+    "Docker Hub webhook. settings.token: secret expected in the ?token= query parameter (16+ characters).",
   authenticate: (delivery, settings) => verifyUrlToken(delivery, settings.tokenParameter, settings.token),
   parse: (delivery) => parseDockerhub(readJsonBody(delivery)),
 };

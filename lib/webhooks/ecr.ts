@@ -73,8 +73,11 @@ function parseEcr(body: unknown): ParsedDelivery {
   };
 }
 
-export const ecrSource: WebhookSource<EcrSettings> = {
+export const ecrSource: WebhookSource<EcrSettings, typeof ecrSettings> = {
   kind: "ecr",
+  settings: ecrSettings,
+  summary:
+    "ECR via EventBridge API destination. settings.auth: the connection's API-key header or Basic credentials.",
   authenticate: (delivery, settings) => verifyHeaderCredential(delivery, settings.auth),
   parse: (delivery) => parseEcr(readJsonBody(delivery)),
 };

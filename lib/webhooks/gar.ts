@@ -180,8 +180,11 @@ function parseGar(delivery: WebhookDelivery): ParsedDelivery {
   };
 }
 
-export const garSource: WebhookSource<GarSettings> = {
+export const garSource: WebhookSource<GarSettings, typeof garSettings> = {
   kind: "gar",
+  settings: garSettings,
+  summary:
+    "Google Artifact Registry via Pub/Sub push (OIDC JWT). settings: audience, serviceAccountEmail, jwks.",
   authenticate: authenticateGar,
   parse: parseGar,
 };

@@ -104,8 +104,10 @@ function parseGithub(delivery: WebhookDelivery): ParsedDelivery {
   };
 }
 
-export const githubSource: WebhookSource<GithubSettings> = {
+export const githubSource: WebhookSource<GithubSettings, typeof githubSettings> = {
   kind: "github",
+  settings: githubSettings,
+  summary: "GitHub package events. settings.secret: the webhook secret (X-Hub-Signature-256).",
   authenticate: authenticateGithub,
   parse: parseGithub,
 };

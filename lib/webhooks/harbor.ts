@@ -88,8 +88,10 @@ function parseHarbor(delivery: WebhookDelivery): ParsedDelivery {
   return { events: toPushEvents(data, "event_data", undefined), ignored: [] };
 }
 
-export const harborSource: WebhookSource<HarborSettings> = {
+export const harborSource: WebhookSource<HarborSettings, typeof harborSettings> = {
   kind: "harbor",
+  settings: harborSettings,
+  summary: "Harbor webhook (default or CloudEvents). settings.auth: the policy's Auth Header.",
   authenticate: (delivery, settings) => verifyHeaderCredential(delivery, settings.auth),
   parse: parseHarbor,
 };

@@ -46,8 +46,10 @@ function parseQuay(body: unknown): ParsedDelivery {
   };
 }
 
-export const quaySource: WebhookSource<QuaySettings> = {
+export const quaySource: WebhookSource<QuaySettings, typeof quaySettings> = {
   kind: "quay",
+  settings: quaySettings,
+  summary: "Quay repo_push. settings.token: secret expected in the ?token= query parameter (16+ characters).",
   authenticate: (delivery, settings) => verifyUrlToken(delivery, settings.tokenParameter, settings.token),
   parse: (delivery) => parseQuay(readJsonBody(delivery)),
 };

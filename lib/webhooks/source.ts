@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { PushEvent } from "./push-event.ts";
 
 /** One HTTP delivery as the app received it; the body is raw because signatures cover the exact bytes. */
@@ -31,8 +32,15 @@ export interface ParsedDelivery {
  * One webhook sender. The app calls `authenticate` first, and `parse` only if it resolved:
  * nothing is parsed, and no outbound request is made, for an unauthenticated delivery.
  */
-export interface WebhookSource<Settings> {
-  readonly kind: string;
+export interface WebhookSource<
+  Settings extends { readonly kind: string },
+  Schema extends z.ZodObject = z.ZodObject,
+> {
+  readonly kind: Settings["kind"];
+  /** The `settings` of a configured webhook of this kind, `kind` included as a literal. */
+  readonly settings: Schema;
+  /** One line for the configuration's schema: the sender, and what its settings hold. */
+  readonly summary: string;
   /** Resolves, or throws WebhookAuthError (or WebhookAuthUnavailableError when a verifier is down). */
   authenticate(delivery: WebhookDelivery, settings: Settings): Promise<void>;
   /** Throws WebhookPayloadError, naming the offending field. */

@@ -50,8 +50,10 @@ function parseZot(delivery: WebhookDelivery, settings: ZotSettings): ParsedDeliv
   };
 }
 
-export const zotSource: WebhookSource<ZotSettings> = {
+export const zotSource: WebhookSource<ZotSettings, typeof zotSettings> = {
   kind: "zot",
+  settings: zotSettings,
+  summary: "zot events (CloudEvents). settings: auth, registry.",
   authenticate: (delivery, settings) => verifyHeaderCredential(delivery, settings.auth),
   parse: parseZot,
 };
