@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { RegistryProfiles } from "../lib/artifacts/profiles.ts";
-import { writeReferrer } from "../lib/attach/signature-writer.ts";
+import { writeReferrer } from "../lib/formats/referrer.ts";
 import { copy } from "../lib/oci/copy/copy.ts";
 import type { Descriptor } from "../lib/oci/descriptor.ts";
 import { digestOf } from "../lib/oci/digest.ts";

@@ -1,9 +1,11 @@
 // Wiring shared by every runtime adapter (Node, Cloudflare Workers, Lambda): from the configuration and
 // the runtime's own pieces (store, queue, signer, fetch, lock) to the Hono app and the attach worker.
 // No runtime API here; each adapter supplies its pieces and decides how jobs reach `runJob`.
+
+import { createApp } from "../lib/api/app.ts";
+import { serviceOperations } from "../lib/api/registry-reads.ts";
 import type { AttachJob, AttachJobResult, JobQueue } from "../lib/attach/attach-job.ts";
 import { type AttachDeps, runAttachJob } from "../lib/attach/job.ts";
-import { serviceOperations } from "../lib/api/registry-reads.ts";
 import { registryDirectory } from "../lib/attach/registries.ts";
 import type { Config } from "../lib/config/schema.ts";
 import { countedFetch } from "../lib/observability/counted-fetch.ts";
@@ -13,7 +15,6 @@ import type { SubjectLock } from "../lib/oci/subject-lock.ts";
 import type { Signer } from "../lib/signing/signer.ts";
 import type { Store } from "../lib/store/store.ts";
 import { subjectLock } from "../lib/store/subject-lock.ts";
-import { createApp } from "../lib/api/app.ts";
 
 export interface ServiceParts {
   readonly config: Config;
@@ -56,7 +57,7 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
     onSigned: (format) => metrics.signatures.inc({ format }),
   };
   const anchor = certificateChain.at(-1);
-  const keys = {
+  const material = {
     publicKeys: [(await signer.publicKey()).spki],
     trustStore: anchor === undefined ? [] : [anchor],
   };
@@ -65,7 +66,7 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
     store,
     queue: parts.queue,
     signers: [signer],
-    operations: serviceOperations({ registries, store, keys, formats: config.formats }),
+    operations: serviceOperations({ registries, store, material, formats: config.formats }),
     logger,
     metrics,
   });

@@ -5,7 +5,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import type { AttachJob, AttachJobResult } from "../../lib/attach/attach-job.ts";
-import { FormatNames } from "../../lib/formats/names.ts";
+import { FormatNames } from "../../lib/formats/index.ts";
 import type { Logger } from "../../lib/observability/logger.ts";
 
 export interface SqsWorker {

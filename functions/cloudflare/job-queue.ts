@@ -5,7 +5,7 @@
 // nothing is lost silently (DESIGN.md "Rules that hold everywhere").
 import { z } from "zod";
 import type { AttachJob, AttachJobResult, JobQueue } from "../../lib/attach/attach-job.ts";
-import { FormatNames } from "../../lib/formats/names.ts";
+import { FormatNames } from "../../lib/formats/index.ts";
 import type { Logger } from "../../lib/observability/logger.ts";
 import type { Store } from "../../lib/store/store.ts";
 import type { QueueBatch, QueueMessage, QueueProducer } from "./bindings.ts";

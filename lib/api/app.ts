@@ -23,13 +23,14 @@ import { appErrorHandler, onNotFound, validationHook } from "./error-handler.ts"
 import { jobRoutes } from "./jobs.ts";
 import { keyRoutes, type PublicKeySource } from "./keys.ts";
 import { operationsRoutes } from "./operations.ts";
+import type { ApiOperations } from "./registry-reads.ts";
 import { requestContext } from "./request-context.ts";
-import { type ApiOperations, signatureRoutes } from "./signatures.ts";
+import { signatureRoutes } from "./signatures.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 export type { AppEnv } from "./env.ts";
 export type { PublicKeySource } from "./keys.ts";
-export type { ApiOperations } from "./signatures.ts";
+export type { ApiOperations } from "./registry-reads.ts";
 
 /** The configuration the app reads (a full `Config` fits). */
 export interface AppConfig {

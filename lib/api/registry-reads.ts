@@ -1,39 +1,39 @@
 // The REST reads: "what is attached to this image" and "does it verify", over configured registries.
-
 import type { RegistryDirectory } from "../attach/registries.ts";
-import { type VerificationKeys, verifySubject } from "../attach/verify-subject.ts";
-import { cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
-import type { FormatName } from "../formats/names.ts";
+import { verifySubject } from "../attach/verify-subject.ts";
+import type { VerificationMaterial } from "../formats/format.ts";
+import { type FormatName, formatOf, signatureFormats } from "../formats/index.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
-import { MediaType } from "../oci/media-types.ts";
-import { parseReference } from "../oci/reference.ts";
+import type { Reference } from "../oci/reference.ts";
 import type { Repository } from "../oci/remote/registry.ts";
 import type { Store } from "../store/store.ts";
 import type { Attachment, VerifyReport } from "./schemas.ts";
 
+/** The registry reads behind the REST API, injected into the app (tests record calls instead). */
+export interface ApiOperations {
+  /** Everything attached to the image `reference` names (referrers API, fallback tag, signature tags). */
+  attachments(reference: Reference): Promise<Attachment[]>;
+  /** Which formats verify for the image `reference` names, with the configured material. */
+  verify(reference: Reference): Promise<Omit<VerifyReport, "reference">>;
+}
+
 export interface OperationsDeps {
   readonly registries: RegistryDirectory;
   readonly store: Store;
-  readonly keys: VerificationKeys;
+  readonly material: VerificationMaterial;
   readonly formats: readonly FormatName[];
 }
 
-const FormatByArtifactType: Readonly<Record<string, FormatName>> = {
-  [MediaType.NotarySignature]: "notary",
-  [MediaType.SigstoreBundle]: "bundle",
-};
-
-export function serviceOperations(deps: OperationsDeps) {
-  const open = async (ref: string): Promise<{ repository: Repository; subject: Descriptor }> => {
-    const reference = parseReference(ref);
+export function serviceOperations(deps: OperationsDeps): ApiOperations {
+  const open = async (reference: Reference): Promise<{ repository: Repository; subject: Descriptor }> => {
     const repository = deps.registries.client(reference.registry).repository(reference.repository);
     const subject = await repository.resolve(reference.manifestReference);
     return { repository, subject };
   };
   return {
-    async attachments(ref: string): Promise<Attachment[]> {
-      const { repository, subject } = await open(ref);
+    async attachments(reference) {
+      const { repository, subject } = await open(reference);
       const records = await deps.store.listSignatures({
         registry: repository.registry,
         repository: repository.repository,
@@ -42,7 +42,7 @@ export function serviceOperations(deps: OperationsDeps) {
       const keyOf = (digest: string) => records.find((r) => r.signatureDigest === digest)?.keyId;
       const viaApi = await repository.referrersCapability();
       const found: Attachment[] = (await repository.referrers(subject)).map((d) => {
-        const format = d.artifactType === undefined ? undefined : FormatByArtifactType[d.artifactType];
+        const format = formatOf(d);
         const created = d.annotations?.["org.opencontainers.image.created"];
         const signingKey = keyOf(d.digest);
         return {
@@ -57,32 +57,33 @@ export function serviceOperations(deps: OperationsDeps) {
           ...(d.annotations !== undefined && { annotations: { ...d.annotations } }),
         };
       });
-      const sig = await cosignManifest(repository, subject.digest);
-      if (sig !== undefined) {
-        const signingKey = keyOf(sig.digest);
+      for (const format of signatureFormats) {
+        if (format.signatureTag === undefined) continue;
+        const tagged = await resolveIfPresent(repository, format.signatureTag(subject.digest));
+        if (tagged === undefined) continue;
+        const signingKey = keyOf(tagged.digest);
         found.push({
           subject: subject.digest,
-          digest: sig.digest,
-          mediaType: sig.mediaType,
-          artifactType: MediaType.CosignSimpleSigning,
-          format: "cosign",
+          digest: tagged.digest,
+          mediaType: tagged.mediaType,
+          artifactType: format.artifactType,
+          format: format.name,
           ...(signingKey !== undefined && { signingKey }),
-          foundVia: "cosign-tag",
+          foundVia: `${format.name}-tag`,
         });
       }
       return found;
     },
 
-    async verify(ref: string): Promise<VerifyReport> {
-      const { repository, subject } = await open(ref);
+    async verify(reference) {
+      const { repository, subject } = await open(reference);
       const formats = await verifySubject({
         target: repository,
         subject,
         formats: deps.formats,
-        keys: deps.keys,
+        material: deps.material,
       });
       return {
-        reference: ref,
         digest: subject.digest,
         verified: formats.every((f) => f.verified),
         formats: formats.map((f) => ({ ...f, signatures: [...f.signatures] })),
@@ -91,12 +92,9 @@ export function serviceOperations(deps: OperationsDeps) {
   };
 }
 
-async function cosignManifest(
-  repository: Repository,
-  subjectDigest: string,
-): Promise<Descriptor | undefined> {
+async function resolveIfPresent(repository: Repository, tag: string): Promise<Descriptor | undefined> {
   try {
-    return await repository.resolve(cosignSignatureTag(subjectDigest));
+    return await repository.resolve(tag);
   } catch (error) {
     if (error instanceof RegistryError && error.status === 404) return undefined;
     throw error;

@@ -1,7 +1,7 @@
 // The REST API's bodies as zod schemas: requests are parsed with them at the edge, and the OpenAPI 3.1
 // document is generated from them, so the documentation cannot drift from what the code accepts.
 import { z } from "@hono/zod-openapi";
-import { FormatNames } from "../formats/names.ts";
+import { FormatNames, signatureFormats } from "../formats/index.ts";
 import { JobStatuses } from "../store/store.ts";
 
 const digest = z
@@ -11,9 +11,15 @@ const digest = z
 const timestamp = z.string().openapi({ format: "date-time", example: "2025-01-01T00:00:00.000Z" });
 
 export const FormatNameSchema = z.enum(FormatNames).openapi("FormatName", {
-  description:
-    "`notary`: Notary Project JWS referrer; `cosign`: classic `.sig` tag; `bundle`: sigstore bundle referrer.",
+  description: `${signatureFormats.map((format) => `\`${format.name}\`: ${format.summary}`).join("; ")}.`,
 });
+
+/** Where an attachment was found: the referrers API, the tag-schema index, or a format's own tag. */
+const AttachmentSources = [
+  "referrers-api",
+  "referrers-tag",
+  ...signatureFormats.flatMap((format) => (format.signatureTag === undefined ? [] : [`${format.name}-tag`])),
+] as [string, ...string[]];
 
 export const ProblemSchema = z
   .object({
@@ -113,7 +119,7 @@ export const AttachmentSchema = z
       .string()
       .optional()
       .openapi({ description: "Key id (KMS key ARN or local key JWK thumbprint) when known." }),
-    foundVia: z.enum(["referrers-api", "referrers-tag", "cosign-tag"]),
+    foundVia: z.enum(AttachmentSources),
     annotations: z.record(z.string(), z.string()).optional(),
   })
   .openapi("Attachment");

@@ -1,20 +1,16 @@
-// Sign on demand, and the two registry reads ("what is attached", "does it verify"). The reads are
-// operations injected by the runtime (they talk to registries through lib/attach's directory of
-// configured hosts); the app checks the reference names a configured registry before calling them.
+// Sign on demand, and the two registry reads ("what is attached", "does it verify", registry-reads.ts,
+// injected so that app tests need no registry). A reference is parsed once here; the reads run only
+// for a registry of the configuration.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { type IntakeDeps, submitSignature } from "../attach/intake.ts";
-import {
-  normalizeRegistryHost,
-  parseRegistryHostPattern,
-  registryHostMatches,
-} from "../config/registry-host.ts";
-import { parseReference, type Reference } from "../oci/reference.ts";
+import { configuredRegistry } from "../config/registry-host.ts";
+import { parseSubjectReference, type Reference } from "../oci/reference.ts";
 import { callerSource } from "./api-auth.ts";
 import type { AppEnv } from "./env.ts";
 import { authProblems, bearer, json, problem } from "./openapi.ts";
 import { HttpProblem, ProblemTypes } from "./problem.ts";
-import type { Attachment, VerifyReport } from "./schemas.ts";
+import type { ApiOperations } from "./registry-reads.ts";
 import {
   AttachmentListSchema,
   ReferenceQuerySchema,
@@ -23,31 +19,16 @@ import {
   VerifyReportSchema,
 } from "./schemas.ts";
 
-/** The registry reads behind the REST API, written against lib/attach and injected per runtime. */
-export interface ApiOperations {
-  /** Everything attached to the image `ref` names (referrers API, fallback tag, cosign `.sig` tag). */
-  attachments(ref: string): Promise<Attachment[]>;
-  /** Which formats verify for the image `ref` names, with the configured keys. */
-  verify(ref: string): Promise<VerifyReport>;
-}
-
 export interface SignatureRouteDeps {
   readonly intake: IntakeDeps;
   readonly operations: ApiOperations;
   readonly registries: readonly { readonly host: string }[];
 }
 
-/** Parses `ref` and refuses any registry outside the configuration: reads must not become SSRF. */
+/** Parses `ref` once, and refuses any registry outside the configuration: reads must not become SSRF. */
 function configuredReference(ref: string, registries: SignatureRouteDeps["registries"]): Reference {
-  const reference = parseReference(ref);
-  const host = normalizeRegistryHost(reference.registry);
-  const configured =
-    host !== undefined &&
-    registries.some((registry) => {
-      const parsed = parseRegistryHostPattern(registry.host);
-      return "pattern" in parsed && registryHostMatches(parsed.pattern, host);
-    });
-  if (!configured) {
+  const reference = parseSubjectReference(ref);
+  if (configuredRegistry(registries, reference.registry) === undefined) {
     throw new HttpProblem(
       ProblemTypes.referenceNotAllowed,
       `registry ${JSON.stringify(reference.registry)} is not configured`,
@@ -124,7 +105,7 @@ export function signatureRoutes(app: OpenAPIHono<AppEnv>, deps: SignatureRouteDe
     // The access middleware authenticates this path unconditionally; this guards a miswired app.
     if (caller === undefined) throw new HttpProblem(ProblemTypes.unauthorized, "credentials are required");
     const body = c.req.valid("json");
-    const reference = parseReference(body.reference);
+    const reference = parseSubjectReference(body.reference);
     const job = await submitSignature(
       {
         registry: reference.registry,
@@ -144,14 +125,13 @@ export function signatureRoutes(app: OpenAPIHono<AppEnv>, deps: SignatureRouteDe
 
   app.openapi(attachmentsRoute, async (c) => {
     const { ref } = c.req.valid("query");
-    configuredReference(ref, deps.registries);
-    const attachments = await deps.operations.attachments(ref);
+    const attachments = await deps.operations.attachments(configuredReference(ref, deps.registries));
     return c.json({ reference: ref, attachments }, 200);
   });
 
   app.openapi(verifyRoute, async (c) => {
     const { ref } = c.req.valid("query");
-    configuredReference(ref, deps.registries);
-    return c.json(await deps.operations.verify(ref), 200);
+    const report = await deps.operations.verify(configuredReference(ref, deps.registries));
+    return c.json({ reference: ref, ...report }, 200);
   });
 }

@@ -1,6 +1,6 @@
 // The message that travels from intake (webhook or API) to the worker, through whatever queue the
 // runtime has (in-process, Cloudflare Queue, SQS). Small and JSON-serializable on purpose.
-import type { FormatName } from "../formats/names.ts";
+import type { FormatName } from "../formats/index.ts";
 import type { JobRequest } from "../store/store.ts";
 
 export interface AttachJob {

@@ -5,7 +5,7 @@
 import type { Config } from "../config/schema.ts";
 import type { WebhookConfig } from "../config/webhooks.ts";
 import { toHex, utf8 } from "../encoding.ts";
-import type { FormatName } from "../formats/names.ts";
+import type { FormatName } from "../formats/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ServiceMetrics, WebhookOutcome } from "../observability/service-metrics.ts";
 import { sha256 } from "../oci/digest.ts";

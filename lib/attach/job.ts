@@ -1,9 +1,11 @@
 // The attach job (DESIGN.md data flow): resolve the digest, classify, then for each subject and format
 // claim the idempotency record, sign, write to the registry and record the outcome.
 import type { RegistryProfile } from "../artifacts/profiles.ts";
-import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
-import type { Descriptor, ImageIndex, Manifest } from "../oci/descriptor.ts";
-import { isIndexMediaType, ManifestAccept } from "../oci/media-types.ts";
+import { type FormatName, signatureFormat } from "../formats/index.ts";
+import { isSignatureArtifact, isSignatureMediaType } from "../formats/signature-artifact.ts";
+import type { Descriptor, ImageIndex } from "../oci/descriptor.ts";
+import { isImageIndex } from "../oci/manifest-schema.ts";
+import { ManifestAccept } from "../oci/media-types.ts";
 import type { RegistryClient, Repository } from "../oci/remote/registry.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
@@ -12,7 +14,6 @@ import type { FormatOutcome, FormatOutcomes, SignatureKey, Store } from "../stor
 import type { AttachJob, AttachJobResult } from "./attach-job.ts";
 import { type Backoff, describeFailure, isTransient, retryDelayMs, SignatureBusyError } from "./failure.ts";
 import { findOwnSignature } from "./own-signature.ts";
-import { isSignatureArtifact, isSignatureMediaType } from "./policy.ts";
 import { signSubject } from "./sign-subject.ts";
 
 export interface AttachDeps {
@@ -117,10 +118,10 @@ async function attach(job: AttachJob, deps: AttachDeps, attempt: number): Promis
   const fetched = await repository.fetchManifest(request.digest ?? request.reference);
   if (request.digest === undefined)
     await deps.store.updateJob(job.jobId, { digest: fetched.descriptor.digest });
-  const manifest = JSON.parse(new TextDecoder().decode(fetched.bytes)) as Manifest;
+  const { manifest } = fetched;
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const formats = job.formats ?? deps.formats;
-  const index = isIndexMediaType(fetched.descriptor.mediaType) ? (manifest as ImageIndex) : undefined;
+  const index = isImageIndex(manifest) ? manifest : undefined;
   const skip = isSignatureArtifact(manifest)
     ? "a signature or attestation artifact"
     : index !== undefined && isArtifactIndex(index)
@@ -195,7 +196,7 @@ async function signEverySubject(
   const outcome: FormatOutcome = {
     status: signed > 0 ? "signed" : "existing",
     ...(last !== undefined && { signatureDigest: last }),
-    artifactType: FormatArtifactTypes[format],
+    artifactType: signatureFormat(format).artifactType,
     ...(subjects.length > 1 && { detail: `${subjects.length} manifests (index and children)` }),
     at: at(),
   };

@@ -2,7 +2,7 @@
 // never reaches us (a reset after the PUT, a proxy timeout); the attempt then fails, its claim is
 // released, and without this check the retry would sign again: a second referrer in the fallback
 // index, a second layer in the `.sig` tag (ECDSA signatures differ every time, so the bytes never match).
-import { FormatArtifactTypes, type FormatName } from "../formats/names.ts";
+import { type FormatName, signatureFormat } from "../formats/index.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Target } from "../oci/target.ts";
 import type { Signer } from "../signing/signer.ts";
@@ -33,13 +33,13 @@ export async function findOwnSignature(options: {
     target,
     subject,
     formats: [format],
-    keys: { publicKeys: [(await signer.publicKey()).spki], trustStore: leaf === undefined ? [] : [leaf] },
+    material: { publicKeys: [(await signer.publicKey()).spki], trustStore: leaf === undefined ? [] : [leaf] },
   });
   const found = report?.signatures.find((s) => s.ok);
   if (found === undefined) return undefined;
   return {
     digest: found.digest,
-    artifactType: FormatArtifactTypes[format],
+    artifactType: signatureFormat(format).artifactType,
     ...(found.created !== undefined && { created: found.created }),
   };
 }

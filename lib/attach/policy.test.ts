@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config/load.ts";
 import { unresolvedSecrets } from "../config/secret.ts";
-import type { ImageIndex, ImageManifest } from "../oci/descriptor.ts";
-import { MediaType } from "../oci/media-types.ts";
-import { decide, isCosignDigestTag, isSignatureArtifact } from "./policy.ts";
+import { decide, isCosignDigestTag } from "./policy.ts";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const HEX = "b".repeat(64);
@@ -48,9 +46,6 @@ describe("decide", () => {
   it.each([
     ["an unconfigured host", { registry: "registry.evil.com" }, "registry-not-configured"],
     ["another port of a configured host", { registry: "127.0.0.1:5001" }, "registry-not-configured"],
-    ["a suffix trick", { registry: "127.0.0.1:5000.evil.com" }, "invalid-event"],
-    ["user info", { registry: "user@127.0.0.1:5000" }, "invalid-event"],
-    ["a path in the host", { registry: "evil.com/127.0.0.1:5000" }, "invalid-event"],
     ["a decimal IP spelling of another host", { registry: "167772161:5000" }, "registry-not-configured"],
     ["a repository outside the registry's globs", { repository: "other/app" }, "repository-not-allowed"],
     [
@@ -64,22 +59,7 @@ describe("decide", () => {
     ["a cosign attestation tag", { tag: `sha256-${HEX}.att` }, "signature-tag"],
     ["a cosign SBOM tag", { tag: `sha256-${HEX}.sbom` }, "signature-tag"],
     ["the referrers fallback tag", { tag: `sha256-${HEX}` }, "signature-tag"],
-    ["path traversal in the repository", { repository: "team/../admin" }, "invalid-event"],
-    ["an encoded repository", { repository: "team/%2e%2e" }, "invalid-event"],
-    ["an uppercase repository", { repository: "Team/App" }, "invalid-event"],
-    ["an empty segment", { repository: "team//app" }, "invalid-event"],
-    ["a leading slash", { repository: "/team/app" }, "invalid-event"],
-    ["an overlong repository", { repository: `team/${"a".repeat(300)}` }, "invalid-event"],
-    ["a tag with a slash", { tag: "v1/../../x" }, "invalid-event"],
-    ["a tag with a newline", { tag: "v1\nINFO forged" }, "invalid-event"],
-    ["a digest with uppercase hex", { tag: undefined, digest: `sha256:${"A".repeat(64)}` }, "invalid-event"],
-    [
-      "a digest of an unknown algorithm",
-      { tag: undefined, digest: `md5:${"a".repeat(32)}` },
-      "invalid-event",
-    ],
     ["neither tag nor digest", { tag: undefined }, "invalid-event"],
-    ["a non-string repository", { repository: 42 }, "invalid-event"],
   ])("refuses %s", (_, overrides, code) => {
     const decision = decide(event(overrides), config);
     expect(decision).toMatchObject({ allowed: false, code });
@@ -92,6 +72,26 @@ describe("decide", () => {
       expect(decision.reason.length).toBeLessThan(200);
       expect(decision.reason).not.toContain("\n");
     }
+  });
+
+  it("checks the globs of the entry naming the host, not a port wildcard listed before it", async () => {
+    const overlapping = await parseConfig(
+      {
+        registries: [
+          { host: "127.0.0.1:*", repositories: ["scratch/**"] },
+          { host: "127.0.0.1:5000", repositories: ["team/**"] },
+        ],
+      },
+      unresolvedSecrets,
+    );
+    const exact = decide(event(), overlapping);
+    expect(exact.allowed).toBe(true);
+    expect(exact.allowed && exact.registry.host).toBe("127.0.0.1:5000");
+    expect(decide(event({ repository: "scratch/app" }), overlapping)).toMatchObject({
+      code: "repository-not-allowed",
+    });
+    const other = decide(event({ registry: "127.0.0.1:5001", repository: "scratch/app" }), overlapping);
+    expect(other.allowed && other.registry.host).toBe("127.0.0.1:*");
   });
 
   it("applies tag include globs, and the untagged switch to digest-only pushes", async () => {
@@ -136,60 +136,5 @@ describe("isCosignDigestTag", () => {
     expect(isCosignDigestTag(`sha256-${HEX}.sig2`)).toBe(false);
     expect(isCosignDigestTag("sha256-latest")).toBe(false);
     expect(isCosignDigestTag("v1.sig")).toBe(false);
-  });
-});
-
-describe("isSignatureArtifact", () => {
-  const layer = (mediaType: string) => ({ mediaType, digest: DIGEST, size: 1 });
-  const image: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.OciManifest,
-    config: { mediaType: MediaType.OciConfig, digest: DIGEST, size: 2 },
-    layers: [layer(MediaType.OciLayerTarGzip)],
-  };
-
-  it("leaves ordinary images and indexes alone", () => {
-    expect(isSignatureArtifact(image)).toBe(false);
-    const index: ImageIndex = { schemaVersion: 2, manifests: [{ ...layer(MediaType.OciManifest) }] };
-    expect(isSignatureArtifact(index)).toBe(false);
-    expect(
-      isSignatureArtifact({ ...image, config: { ...image.config, mediaType: MediaType.DockerConfig } }),
-    ).toBe(false);
-  });
-
-  it("recognises any referrer by its subject", () => {
-    expect(isSignatureArtifact({ ...image, subject: layer(MediaType.OciManifest) })).toBe(true);
-    const index: ImageIndex = { schemaVersion: 2, manifests: [], subject: layer(MediaType.OciManifest) };
-    expect(isSignatureArtifact(index)).toBe(true);
-  });
-
-  it.each([
-    ["Notary signature config", { config: { ...image.config, mediaType: MediaType.NotarySignature } }],
-    ["Notary artifactType", { artifactType: MediaType.NotarySignature }],
-    ["cosign simple signing layer", { layers: [layer(MediaType.CosignSimpleSigning)] }],
-    ["cosign attestation", { layers: [layer("application/vnd.dsse.envelope.v1+json")] }],
-    ["cosign attestation type", { artifactType: "application/vnd.dev.cosign.attestation.v1+json" }],
-    ["sigstore bundle v0.3", { artifactType: MediaType.SigstoreBundle }],
-    ["sigstore bundle v0.1", { layers: [layer("application/vnd.dev.sigstore.bundle+json;version=0.1")] }],
-    ["in-toto statement", { layers: [layer("application/vnd.in-toto+json")] }],
-    ["upper-case media type", { artifactType: "Application/Vnd.CNCF.Notary.Signature" }],
-    [
-      "a signature layer after an ordinary one",
-      {
-        layers: [
-          layer(MediaType.OciLayerTarGzip),
-          layer(MediaType.Jose),
-          layer(MediaType.CosignSimpleSigning),
-        ],
-      },
-    ],
-  ])("recognises a %s", (_, overrides) => {
-    expect(isSignatureArtifact({ ...image, ...overrides })).toBe(true);
-  });
-
-  it("survives malformed manifests", () => {
-    expect(isSignatureArtifact({ layers: "nope" } as never)).toBe(false);
-    expect(isSignatureArtifact({ layers: [null, 3] } as never)).toBe(false);
-    expect(isSignatureArtifact({ artifactType: 7, config: {} } as never)).toBe(false);
   });
 });

@@ -1,11 +1,7 @@
 // Registry clients for configured hosts only: the one place a host name from a webhook or an API call
 // becomes a client, so an unconfigured host can never receive a request (no SSRF through a webhook).
 import { profileFor, type RegistryProfile } from "../artifacts/profiles.ts";
-import {
-  normalizeRegistryHost,
-  parseRegistryHostPattern,
-  registryHostMatches,
-} from "../config/registry-host.ts";
+import { configuredRegistry, normalizeRegistryHost } from "../config/registry-host.ts";
 import type { RegistryConfig } from "../config/schema.ts";
 import { RegistryClient, type RegistryClientOptions } from "../oci/remote/registry.ts";
 
@@ -31,20 +27,8 @@ export function registryDirectory(
   registries: readonly RegistryConfig[],
   shared: SharedClientOptions = {},
 ): RegistryDirectory {
-  const patterns = registries.map((entry) => {
-    const parsed = parseRegistryHostPattern(entry.host);
-    if (!("pattern" in parsed)) throw new UnconfiguredRegistryError(entry.host);
-    return { entry, pattern: parsed.pattern };
-  });
   const clients = new Map<string, RegistryClient>();
-  const entry = (host: string) => {
-    const canonical = normalizeRegistryHost(host);
-    if (canonical === undefined) return undefined;
-    // The entry naming this exact host wins over a port wildcard, whatever their order: its
-    // credentials and profile are the ones meant for it.
-    const matching = patterns.filter((p) => registryHostMatches(p.pattern, canonical));
-    return (matching.find((p) => !p.pattern.anyPort) ?? matching[0])?.entry;
-  };
+  const entry = (host: string) => configuredRegistry(registries, host);
   return {
     entry,
     client(host) {

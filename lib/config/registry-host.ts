@@ -68,6 +68,27 @@ export function registryHostMatches(pattern: RegistryHostPattern, host: string):
   );
 }
 
+/**
+ * The configured entry `host` falls under, or undefined for any other host (or for what is no host).
+ * An entry naming the host exactly wins over a loopback port wildcard, whatever their order: policy,
+ * credentials and profile must all come from the one entry meant for it.
+ */
+export function configuredRegistry<Entry extends { readonly host: string }>(
+  entries: readonly Entry[],
+  host: string,
+): Entry | undefined {
+  const canonical = normalizeRegistryHost(host);
+  if (canonical === undefined) return undefined;
+  let wildcard: Entry | undefined;
+  for (const entry of entries) {
+    const parsed = parseRegistryHostPattern(entry.host);
+    if (!("pattern" in parsed) || !registryHostMatches(parsed.pattern, canonical)) continue;
+    if (!parsed.pattern.anyPort) return entry;
+    wildcard ??= entry;
+  }
+  return wildcard;
+}
+
 export function formatRegistryHostPattern(pattern: RegistryHostPattern): string {
   return pattern.anyPort ? `${pattern.host}:*` : pattern.host;
 }

@@ -2,7 +2,7 @@
 // everywhere after. A missing or empty file is valid and means the embedded defaults (see `defaults.ts`).
 import { z } from "zod";
 import { type ProfileName, RegistryProfiles } from "../artifacts/profiles.ts";
-import { FormatNames } from "../formats/names.ts";
+import { FormatNames } from "../formats/index.ts";
 import { isKmsKeyUri, parseKmsKeyUri } from "../signing/key-uri.ts";
 import { EMBEDDED_DEFAULTS, EMBEDDED_DEFAULTS_SUMMARY } from "./defaults.ts";
 import { globProblem } from "./glob.ts";

@@ -1,6 +1,5 @@
 // What a verifier answers. A verdict is a value, never an exception: hostile input is the normal
 // case for a verifier, and callers (REST, CLI, the attach job) report the reason as data.
-import type { FormatName } from "./names.ts";
 
 export type FailureCode =
   /** Not this format at all, or not parseable (e.g. a layer that is not a JWS). */
@@ -24,16 +23,16 @@ export type FailureCode =
   /** A transparency-log entry or timestamp in a bundle does not verify. */
   | "transparency";
 
-export interface VerificationFailure {
+export interface VerificationFailure<Format extends string = string> {
   readonly ok: false;
-  readonly format: FormatName;
+  readonly format: Format;
   readonly code: FailureCode;
   readonly reason: string;
 }
 
-export type Verdict<Success extends { readonly ok: true; readonly format: FormatName }> =
+export type Verdict<Success extends { readonly ok: true; readonly format: string }> =
   | Success
-  | VerificationFailure;
+  | VerificationFailure<Success["format"]>;
 
 /** Thrown inside a verifier's steps, caught once at its edge and turned into a `VerificationFailure`. */
 export class Rejection extends Error {
@@ -51,8 +50,8 @@ export function reject(code: FailureCode, reason: string, options?: ErrorOptions
 }
 
 /** Runs a verifier body, turning a `Rejection` into the failure verdict; anything else is a bug and propagates. */
-export async function verdictOf<Success extends { readonly ok: true; readonly format: FormatName }>(
-  format: FormatName,
+export async function verdictOf<Success extends { readonly ok: true; readonly format: string }>(
+  format: Success["format"],
   body: () => Promise<Success>,
 ): Promise<Verdict<Success>> {
   try {

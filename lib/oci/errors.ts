@@ -127,7 +127,12 @@ export class ManifestTooLargeError extends Error {
 
 /** The registry sent a body that is not what the protocol says (bad JSON, wrong media type). */
 export class RegistryProtocolError extends Error {
-  override readonly name = "RegistryProtocolError";
+  override readonly name: string = "RegistryProtocolError";
+}
+
+/** Manifest bytes that are not an image manifest or index: readers that report rather than fail catch this. */
+export class InvalidManifestError extends RegistryProtocolError {
+  override readonly name: string = "InvalidManifestError";
 }
 
 /** Authentication could not be completed (bad challenge, token endpoint refused). */

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { fromUtf8 } from "../encoding.ts";
 import type { Descriptor, ImageIndex, ImageManifest, Manifest } from "./descriptor.ts";
 import { isDigest } from "./digest.ts";
-import { RegistryProtocolError } from "./errors.ts";
+import { InvalidManifestError, RegistryProtocolError } from "./errors.ts";
 import { isIndexMediaType } from "./media-types.ts";
 
 const PlatformSchema = z
@@ -66,7 +66,12 @@ export function parseJson(bytes: Uint8Array, what: string): unknown {
 
 /** Parses a manifest or index; `mediaType` (from the descriptor) decides which, else the body's shape. */
 export function parseManifest(bytes: Uint8Array, mediaType?: string, what = "manifest"): Manifest {
-  const json = parseJson(bytes, what);
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(bytes));
+  } catch (error) {
+    throw new InvalidManifestError(`${what}: not JSON`, { cause: error });
+  }
   const ownType =
     typeof json === "object" && json !== null ? (json as { mediaType?: unknown }).mediaType : undefined;
   const looksLikeIndex =
@@ -76,7 +81,7 @@ export function parseManifest(bytes: Uint8Array, mediaType?: string, what = "man
   const result = (looksLikeIndex ? ImageIndexSchema : ImageManifestSchema).safeParse(json);
   if (!result.success) {
     const where = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 5);
-    throw new RegistryProtocolError(
+    throw new InvalidManifestError(
       `${what}: invalid ${looksLikeIndex ? "image index" : "image manifest"} (${where.join("; ")})`,
     );
   }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkRepositoryName, InvalidReferenceError, parseReference } from "./reference.ts";
+import {
+  checkRepositoryName,
+  InvalidReferenceError,
+  parseReference,
+  parseSubjectReference,
+} from "./reference.ts";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 
@@ -127,5 +132,21 @@ describe("parseReference: hostile and invalid input", () => {
     expect(() => checkRepositoryName("Team/app")).toThrow(/lowercase/);
     expect(() => checkRepositoryName("")).toThrow(InvalidReferenceError);
     expect(() => checkRepositoryName("a/../b")).toThrow(InvalidReferenceError);
+  });
+});
+
+describe("parseSubjectReference: what the service signs and verifies", () => {
+  it("takes a tag or a sha256 digest, as parseReference does", () => {
+    expect(parseSubjectReference(`127.0.0.1:5000/team/app:v1@${DIGEST}`).toString()).toBe(
+      `127.0.0.1:5000/team/app:v1@${DIGEST}`,
+    );
+    expect(parseSubjectReference("ghcr.io/a/b").tag).toBeUndefined();
+  });
+
+  it("refuses a sha512 digest, which parseReference reads for copying", () => {
+    const sha512 = `sha512:${"a".repeat(128)}`;
+    expect(parseReference(`r.io/app@${sha512}`).digest).toBe(sha512);
+    expect(() => parseSubjectReference(`r.io/app@${sha512}`)).toThrow(InvalidReferenceError);
+    expect(() => parseSubjectReference(`r.io/app@${sha512}`)).toThrow(/only sha256 digests are supported/);
   });
 });

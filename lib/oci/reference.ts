@@ -4,6 +4,7 @@
 // with Docker's normalisation: no domain means `docker.io`, a single docker.io component gets `library/`,
 // and `index.docker.io` is the legacy spelling of `docker.io`.
 import { InvalidDigestError, parseDigest } from "./digest.ts";
+import { digestProblem, isHostName, isPathComponent, isTag, MAX_REPOSITORY_LENGTH } from "./grammar.ts";
 
 export const DOCKER_HUB = "docker.io";
 /** Docker Hub's registry API does not live at `docker.io` (distribution/reference normalize.go). */
@@ -12,14 +13,10 @@ const LEGACY_DOCKER_HUB = "index.docker.io";
 const OFFICIAL_PREFIX = "library/";
 
 /** reference.go: NameTotalLengthMax. */
-const NAME_MAX = 255;
+const NAME_MAX = MAX_REPOSITORY_LENGTH;
 /** Far beyond any valid reference: refuse early instead of scanning megabytes of hostile input. */
 const INPUT_MAX = 1024;
 
-const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const HOST = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])$`);
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
 const HEX_IDENTIFIER = /^[a-f0-9]{64}$/;
 
 export class InvalidReferenceError extends Error {
@@ -68,7 +65,7 @@ export class Reference {
   }
 
   withTag(tag: string): Reference {
-    if (!TAG.test(tag)) throw new InvalidReferenceError(tag, "tags are [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    if (!isTag(tag)) throw new InvalidReferenceError(tag, "tags are [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     return new Reference(this.registry, this.repository, tag, this.digest);
   }
 
@@ -118,7 +115,7 @@ function splitTag(input: string, rest: string): { name: string; tag: string | un
   // A colon before the last slash belongs to the registry's port, not to a tag.
   if (colon === -1 || colon < rest.lastIndexOf("/")) return { name: rest, tag: undefined };
   const tag = rest.slice(colon + 1);
-  if (!TAG.test(tag)) {
+  if (!isTag(tag)) {
     const reason =
       tag.length > 128
         ? "tag longer than 128 characters"
@@ -148,11 +145,22 @@ function validateRegistry(input: string, registry: string): void {
   const portMatch = /^(.*?)(?::([^:\]]*))?$/.exec(registry);
   const host = portMatch?.[1] ?? registry;
   const port = portMatch?.[2];
-  if (!HOST.test(host))
+  if (!isHostName(host))
     throw new InvalidReferenceError(input, `invalid registry host ${JSON.stringify(host)}`);
   if (port !== undefined && (!/^[0-9]{1,5}$/.test(port) || Number(port) > 65535)) {
     throw new InvalidReferenceError(input, `invalid registry port ${JSON.stringify(port)}`);
   }
+}
+
+/**
+ * A reference to an image Countersign signs or verifies: as parseReference, and a digest, when named,
+ * is sha256 (what the service signs; parseReference also reads sha512 for copying content).
+ */
+export function parseSubjectReference(input: string): Reference {
+  const reference = parseReference(input);
+  const problem = reference.digest === undefined ? undefined : digestProblem(reference.digest);
+  if (problem !== undefined) throw new InvalidReferenceError(input, problem);
+  return reference;
 }
 
 /** Throws InvalidReferenceError unless `repository` is a valid repository path (`team/app`). */
@@ -171,7 +179,7 @@ function validateRepository(input: string, repository: string): void {
     if (component.length === 0) {
       throw new InvalidReferenceError(input, "empty path component (leading, trailing or double '/')");
     }
-    if (!PATH_COMPONENT.test(component)) {
+    if (!isPathComponent(component)) {
       throw new InvalidReferenceError(
         input,
         `invalid path component ${JSON.stringify(component)}: use a-z and 0-9, separated by '.', '_', '__' or '-'`,

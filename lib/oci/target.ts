@@ -1,11 +1,15 @@
 // A place content lives: a registry repository or an OCI image layout. Copy and the CLI work on this
 // interface only (oras-go's `content.Storage` + `registry.Repository`), never on URLs.
-import type { Descriptor } from "./descriptor.ts";
+import type { Descriptor, Manifest } from "./descriptor.ts";
 
+/** A manifest as read once at the edge: nothing downstream parses the bytes again (regclient's manifest.New). */
 export interface FetchedManifest {
   /** Descriptor of the bytes exactly as stored: digest computed here, never taken from a header. */
   readonly descriptor: Descriptor;
+  /** What was signed and is copied: the bytes as stored, never a re-serialisation of `manifest`. */
   readonly bytes: Uint8Array;
+  /** The bytes parsed and validated (image-spec manifest or index). */
+  readonly manifest: Manifest;
 }
 
 export interface PushedManifest {
@@ -19,7 +23,10 @@ export interface Target {
   readonly name: string;
   /** A tag or `sha256:<hex>` digest to the manifest's descriptor. */
   resolve(reference: string): Promise<Descriptor>;
-  /** Fetches a manifest by tag or digest, verifying bytes against the digest (and size cap). */
+  /**
+   * Fetches a manifest by tag or digest, verifying bytes against the digest (and size cap) and parsing
+   * them; InvalidManifestError when they are not a manifest.
+   */
   fetchManifest(reference: string): Promise<FetchedManifest>;
   /** Stores manifest bytes as they are, under their digest and, when given, a tag. */
   pushManifest(bytes: Uint8Array, mediaType: string, tag?: string): Promise<PushedManifest>;
@@ -37,4 +44,9 @@ export interface Target {
   tags(): Promise<string[]>;
   /** Manifests whose `subject` is `subject` (referrers API or tag-schema fallback), optionally filtered. */
   referrers(subject: Descriptor, artifactType?: string): Promise<Descriptor[]>;
+}
+
+/** A small blob (a signature layer, a payload) in memory, verified as it streams. */
+export async function readBlobBytes(target: Target, descriptor: Descriptor): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(await target.fetchBlob(descriptor)).arrayBuffer());
 }

@@ -1,7 +1,7 @@
 // What the service remembers: attach jobs and their outcomes, which signatures exist (the idempotency
 // records), per-subject leases, and webhook deliveries already seen. Small on purpose: every method maps
 // to one conditional write or one keyed read on SQLite, D1, a Durable Object or DynamoDB.
-import type { FormatName } from "../formats/names.ts";
+import type { FormatName } from "../formats/index.ts";
 
 /**
  * `failed`: the last attempt failed and the queue will retry; `dead`: failed permanently (a dead

@@ -2,8 +2,8 @@
 // the event object itself, no envelope; the registry's login server in `request.host`. ACR can only add
 // custom headers, so one of them carries the secret.
 import { z } from "zod";
+import { registryHost, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { ManifestAccept } from "../oci/media-types.ts";
-import { registryHost, repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
 import { headerCredential, verifyHeaderCredential } from "./header-credential.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
 import { readJsonBody, validatePayload } from "./payload.ts";

@@ -3,8 +3,8 @@
 // of the body. The payload names no host: the registry is configured. `data.sha256` is the checksum of
 // the stored manifest.json, which is the manifest digest.
 import { z } from "zod";
+import { registryHost, repositoryName, tagName } from "../oci/grammar.ts";
 import { constantTimeEqual } from "./constant-time.ts";
-import { registryHost, repositoryName, tagName } from "./distribution-grammar.ts";
 import { WebhookAuthError } from "./errors.ts";
 import { secret } from "./header-credential.ts";
 import { hmacSha256Hex } from "./hmac.ts";

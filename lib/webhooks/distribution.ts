@@ -3,8 +3,8 @@
 // `{"events": [...]}` (3.x sends one event per envelope, 2.x may batch). Manifest pushes become PushEvents;
 // pulls, deletes, mounts and blob pushes (the registry sends those unless `ignore` filters them) are ignored.
 import { z } from "zod";
+import { registryHost, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { ManifestAccept } from "../oci/media-types.ts";
-import { registryHost, repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
 import { headerCredential, verifyHeaderCredential } from "./header-credential.ts";
 import { hostOfUrl } from "./image-reference.ts";
 import { MAX_EVENTS_PER_DELIVERY, MAX_FIELD_LENGTH } from "./limits.ts";

@@ -2,8 +2,8 @@
 // tag and no digest: the job resolves the tag once and signs the digest. Docker Hub neither signs nor sets
 // headers, so the webhook URL carries a token: `…/webhooks/<name>?token=<secret>`.
 import { z } from "zod";
+import { repositoryName, tagName } from "../oci/grammar.ts";
 import { DOCKER_HUB } from "../oci/reference.ts";
-import { repositoryName, tagName } from "./distribution-grammar.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
 import { readJsonBody, validatePayload } from "./payload.ts";
 import type { ParsedDelivery, WebhookSource } from "./source.ts";

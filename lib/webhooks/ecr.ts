@@ -2,7 +2,7 @@
 // "Amazon ECR events and EventBridge"), delivered by an API destination whose connection adds an API-key
 // header or Basic credentials. `image-tag` is "" on a push by digest.
 import { z } from "zod";
-import { repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
+import { repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { headerCredential, verifyHeaderCredential } from "./header-credential.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
 import { readJsonBody, validatePayload } from "./payload.ts";

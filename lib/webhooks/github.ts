@@ -2,8 +2,8 @@
 // Authenticated by `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`; deduplicated on
 // `X-GitHub-Delivery`. Only `published` container versions become events.
 import { z } from "zod";
+import { isDigestLike, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { constantTimeEqual } from "./constant-time.ts";
-import { isDigestLike, repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
 import { WebhookAuthError } from "./errors.ts";
 import { secret } from "./header-credential.ts";
 import { hmacSha256Hex } from "./hmac.ts";

@@ -2,8 +2,8 @@
 // CloudEvents format (`type: harbor.artifact.pushed`, `data`). Both carry the same resources list.
 // The policy's "Auth Header" is sent verbatim as `Authorization`.
 import { z } from "zod";
+import { isDigestLike, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { isCloudEvent, readCloudEvent } from "./cloud-event.ts";
-import { isDigestLike, repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
 import { headerCredential, verifyHeaderCredential } from "./header-credential.ts";
 import { imageReference } from "./image-reference.ts";
 import { MAX_EVENTS_PER_DELIVERY, MAX_FIELD_LENGTH } from "./limits.ts";

@@ -2,7 +2,7 @@
 // Split by position, as distribution/reference does (digest after the last '@', host before the first '/',
 // tag after the last ':' of the path), then each part is checked against its own grammar.
 import { z } from "zod";
-import { digestProblem, hostProblem, repositoryProblem, tagProblem } from "./distribution-grammar.ts";
+import { digestProblem, hostProblem, repositoryProblem, tagProblem } from "../oci/grammar.ts";
 
 export interface ImageReference {
   readonly registry: string;

@@ -1,7 +1,7 @@
 // Quay `repo_push` notifications (docs.projectquay.io, "Repository events"): no digest, the pushed tags in
 // `updated_tags`, the image location in `docker_url`. Quay sends no credential, so the URL carries a token.
 import { z } from "zod";
-import { repositoryName, tagName } from "./distribution-grammar.ts";
+import { repositoryName, tagName } from "../oci/grammar.ts";
 import { imageReference } from "./image-reference.ts";
 import { MAX_EVENTS_PER_DELIVERY } from "./limits.ts";
 import { readJsonBody, rejectPayload, validatePayload } from "./payload.ts";

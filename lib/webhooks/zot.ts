@@ -2,8 +2,8 @@
 // cloudevents sdk-go), `type: zotregistry.image.updated`, data `{name, reference, digest, mediaType,
 // manifest}`. `reference` is the tag, or the digest on a push by digest. The payload names no host.
 import { z } from "zod";
+import { isDigestLike, registryHost, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { readCloudEvent } from "./cloud-event.ts";
-import { isDigestLike, registryHost, repositoryName, sha256Digest, tagName } from "./distribution-grammar.ts";
 import { headerCredential, verifyHeaderCredential } from "./header-credential.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
 import { validatePayload } from "./payload.ts";

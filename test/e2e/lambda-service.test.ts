@@ -71,7 +71,7 @@ async function verifyAll(host: string, repository: string, descriptor: Descripto
     target: new RegistryClient(host).repository(repository),
     subject: descriptor,
     formats: ["notary", "cosign", "bundle"],
-    keys: { publicKeys: jwks.keys.map((k) => k.pem), trustStore: storedCertificateChain() },
+    material: { publicKeys: jwks.keys.map((k) => k.pem), trustStore: storedCertificateChain() },
   });
 }
 

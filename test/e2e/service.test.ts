@@ -53,7 +53,7 @@ async function verifyAll(repository: string, subject: Descriptor) {
     target: client().repository(repository),
     subject,
     formats: ["notary", "cosign", "bundle"],
-    keys: { publicKeys: [signerKey.pem], trustStore: [...service.certificateChain] },
+    material: { publicKeys: [signerKey.pem], trustStore: [...service.certificateChain] },
   });
 }
 

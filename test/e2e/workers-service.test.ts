@@ -79,7 +79,7 @@ async function verifyAll(repository: string, subject: Descriptor) {
     target: client().repository(repository),
     subject,
     formats: ["notary", "cosign", "bundle"],
-    keys: { publicKeys: keys.keys.map((k) => k.pem), trustStore: [await trustAnchor()] },
+    material: { publicKeys: keys.keys.map((k) => k.pem), trustStore: [await trustAnchor()] },
   });
 }
 

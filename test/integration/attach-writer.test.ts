@@ -4,12 +4,9 @@
 // none for a signature it holds already.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RegistryProfiles } from "../../lib/artifacts/profiles.ts";
-import {
-  type ReferrerArtifact,
-  writeCosignSignature,
-  writeReferrer,
-} from "../../lib/attach/signature-writer.ts";
 import { buildCosignSignature } from "../../lib/formats/cosign/build.ts";
+import { writeCosignSignature } from "../../lib/formats/cosign/write.ts";
+import { type ReferrerArtifact, writeReferrer } from "../../lib/formats/referrer.ts";
 import type { Descriptor, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";

@@ -3,28 +3,27 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { profileFor, profileNamed } from "../../../lib/artifacts/profiles.ts";
+import { findOwnSignature } from "../../../lib/attach/own-signature.ts";
 import { signSubject } from "../../../lib/attach/sign-subject.ts";
-import { verifySubject } from "../../../lib/attach/verify-subject.ts";
-import { type FormatName, FormatNames, isFormatName } from "../../../lib/formats/names.ts";
-import type { Descriptor, ImageIndex } from "../../../lib/oci/descriptor.ts";
-import { isIndexMediaType } from "../../../lib/oci/media-types.ts";
+import { type FormatName, FormatNames, isFormatName, signatureFormats } from "../../../lib/formats/index.ts";
+import type { Descriptor } from "../../../lib/oci/descriptor.ts";
+import { isImageIndex } from "../../../lib/oci/manifest-schema.ts";
 import type { Repository } from "../../../lib/oci/remote/registry.ts";
 import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
 import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
-import type { Signer } from "../../../lib/signing/signer.ts";
 import { loadOrCreateDataDirCertificate, openSigner } from "../../node/key-files.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 import type { CliIo } from "../io.ts";
 import { sourceReference, TargetOpener } from "../targets.ts";
 
-export const FORMAT_HELP = `--format F        notary (Notary Project JWS referrer), cosign (sha256-<hex>.sig tag),
-                    bundle (Sigstore bundle referrer); repeatable; default all three`;
+export const FORMAT_HELP = `--format F        ${signatureFormats.map((format) => `${format.name} (${format.summary})`).join(",\n                    ")};
+                    repeatable; default all of them`;
 
 export function formatsOption(values: readonly string[] | undefined): FormatName[] {
   if (values === undefined || values.length === 0) return [...FormatNames];
   for (const value of values) {
     if (!isFormatName(value))
-      throw new UsageError(`unknown format ${JSON.stringify(value)} (notary, cosign, bundle)`);
+      throw new UsageError(`unknown format ${JSON.stringify(value)} (${FormatNames.join(", ")})`);
   }
   return [...new Set(values as FormatName[])];
 }
@@ -80,7 +79,11 @@ ${COMMON_HELP}`,
       const lock = new InProcessSubjectLock();
       for (const subject of subjects) {
         for (const format of formats) {
-          if (!values.force && (await alreadySigned(repository, subject, format, signer, certificateChain))) {
+          const own =
+            values.force === true
+              ? undefined
+              : await findOwnSignature({ target: repository, subject, format, signer, certificateChain });
+          if (own !== undefined) {
             io.stdout.write(`${format}\t${subject.digest}\talready signed by ${signer.keyId}\n`);
             continue;
           }
@@ -107,29 +110,10 @@ async function subjectsOf(
   reference: string,
   recursive: boolean,
 ): Promise<Descriptor[]> {
-  const fetched = await repository.fetchManifest(reference);
-  const subject: Descriptor = fetched.descriptor;
-  if (!recursive || !isIndexMediaType(subject.mediaType)) return [subject];
-  const index = JSON.parse(new TextDecoder().decode(fetched.bytes)) as ImageIndex;
+  const { descriptor, manifest } = await repository.fetchManifest(reference);
+  if (!recursive || !isImageIndex(manifest)) return [descriptor];
   return [
-    subject,
-    ...index.manifests.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size })),
+    descriptor,
+    ...manifest.manifests.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size })),
   ];
-}
-
-async function alreadySigned(
-  repository: Repository,
-  subject: Descriptor,
-  format: FormatName,
-  signer: Signer,
-  certificateChain: readonly Uint8Array[],
-): Promise<boolean> {
-  const anchor = certificateChain.at(-1);
-  const [report] = await verifySubject({
-    target: repository,
-    subject,
-    formats: [format],
-    keys: { publicKeys: [(await signer.publicKey()).spki], trustStore: anchor === undefined ? [] : [anchor] },
-  });
-  return report?.verified === true;
 }

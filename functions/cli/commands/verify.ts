@@ -3,6 +3,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { verifySubject } from "../../../lib/attach/verify-subject.ts";
+import type { VerificationMaterial } from "../../../lib/formats/format.ts";
+import { signatureFormat } from "../../../lib/formats/index.ts";
 import type { PublicKeyInput } from "../../../lib/formats/public-key.ts";
 import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
 import { isKmsKeyUri } from "../../../lib/signing/key-uri.ts";
@@ -47,10 +49,15 @@ ${COMMON_HELP}`,
     if (!parsed) return EXIT_OK;
     const { values } = parsed;
     const formats = formatsOption(values.format);
-    const needsKey = formats.some((f) => f !== "notary");
-    if (needsKey && values.key === undefined) throw new UsageError("--key is required for cosign and bundle");
-    if (formats.includes("notary") && values["trust-store"] === undefined) {
-      throw new UsageError("--trust-store is required for notary (a directory with the signing certificate)");
+    const verifiedWith = (material: keyof VerificationMaterial) =>
+      formats.filter((format) => signatureFormat(format).verifiedWith === material).join(" and ");
+    const keyed = verifiedWith("publicKeys");
+    if (keyed !== "" && values.key === undefined) throw new UsageError(`--key is required for ${keyed}`);
+    const anchored = verifiedWith("trustStore");
+    if (anchored !== "" && values["trust-store"] === undefined) {
+      throw new UsageError(
+        `--trust-store is required for ${anchored} (a directory with the signing certificate)`,
+      );
     }
     const publicKeys = values.key === undefined ? [] : [await publicKeyOf(values.key)];
     const trustStore = values["trust-store"] === undefined ? [] : await readTrustStore(values["trust-store"]);
@@ -61,7 +68,7 @@ ${COMMON_HELP}`,
         target: opened.target,
         subject,
         formats,
-        keys: { publicKeys, trustStore },
+        material: { publicKeys, trustStore },
       });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ subject, formats: reports }, null, 2)}\n`);

@@ -3,6 +3,7 @@
 import type { Descriptor, Manifest } from "../descriptor.ts";
 import { digestOf, isDigest, parseDigest } from "../digest.ts";
 import { ManifestTooLargeError } from "../errors.ts";
+import { isTag } from "../grammar.ts";
 import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
 import { ManifestAccept, MediaType } from "../media-types.ts";
 import { referrerDescriptor, referrersTag } from "../referrers-index.ts";
@@ -27,7 +28,6 @@ import { filterByArtifactType, isFallbackIndex, mergeFallbackIndex, unionReferre
 /** The same cap the registry client applies: a manifest is small, a multi-megabyte one is hostile. */
 export const LAYOUT_MANIFEST_LIMIT = 4 * 1024 * 1024;
 const LAYOUT_VERSION = new TextEncoder().encode('{"imageLayoutVersion":"1.0.0"}');
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 export interface OciLayoutOptions {
   readonly fileSystem: LayoutFileSystem;
@@ -67,7 +67,7 @@ export class OciLayout implements Target {
   async resolve(reference: string): Promise<Descriptor> {
     const index = await this.readIndex();
     if (!isDigest(reference)) {
-      if (!TAG.test(reference))
+      if (!isTag(reference))
         throw new LayoutError("NAME_INVALID", `invalid tag ${JSON.stringify(reference)}`);
       const entry = findTagged(index, reference);
       if (!entry) throw new LayoutNotFoundError("MANIFEST_UNKNOWN", `${this.name}: no tag ${reference}`);
@@ -94,11 +94,12 @@ export class OciLayout implements Target {
         size: bytes.byteLength,
       },
       bytes,
+      manifest,
     };
   }
 
   async pushManifest(bytes: Uint8Array, mediaType: string, tag?: string): Promise<PushedManifest> {
-    if (tag !== undefined && !TAG.test(tag)) {
+    if (tag !== undefined && !isTag(tag)) {
       throw new LayoutError("NAME_INVALID", `invalid tag ${JSON.stringify(tag)}`);
     }
     if (bytes.byteLength > LAYOUT_MANIFEST_LIMIT) {

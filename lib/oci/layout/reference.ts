@@ -2,9 +2,9 @@
 // oras's `--oci-layout <dir>[:tag|@digest]` and skopeo's `oci:<dir>[:tag]`). The directory may itself
 // contain `:`; a suffix is taken as a tag only when it is a valid tag and holds no `/`.
 import { InvalidDigestError, parseDigest } from "../digest.ts";
+import { isTag } from "../grammar.ts";
 
 export const LAYOUT_SCHEME = "oci-layout:";
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 export interface LayoutReference {
   readonly directory: string;
@@ -40,7 +40,7 @@ export function parseLayoutReference(input: string): LayoutReference {
     return { directory: requireDirectory(input, rest.slice(0, at)), digest };
   }
   const colon = rest.lastIndexOf(":");
-  if (colon >= 0 && TAG.test(rest.slice(colon + 1))) {
+  if (colon >= 0 && isTag(rest.slice(colon + 1))) {
     return { directory: requireDirectory(input, rest.slice(0, colon)), tag: rest.slice(colon + 1) };
   }
   return { directory: requireDirectory(input, rest) };

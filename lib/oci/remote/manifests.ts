@@ -8,6 +8,7 @@ import {
   RegistryError,
   RegistryProtocolError,
 } from "../errors.ts";
+import { parseManifest } from "../manifest-schema.ts";
 import { ManifestAccept, MediaType } from "../media-types.ts";
 import type { FetchedManifest, PushedManifest } from "../target.ts";
 import type { RepositoryContext } from "./repository-context.ts";
@@ -49,13 +50,11 @@ export async function getManifest(
     bytes,
     response.headers.get("docker-content-digest"),
   );
+  const mediaType = manifestMediaType(response.headers.get("content-type"), bytes);
   return {
-    descriptor: {
-      mediaType: manifestMediaType(response.headers.get("content-type"), bytes),
-      digest,
-      size: bytes.length,
-    },
+    descriptor: { mediaType, digest, size: bytes.length },
     bytes,
+    manifest: parseManifest(bytes, mediaType, what),
     etag: response.headers.get("etag") ?? undefined,
   };
 }

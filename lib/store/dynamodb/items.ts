@@ -1,7 +1,7 @@
 // Items of the DynamoDB store and their mapping to the Store's records: one attribute per field in
 // DynamoDB's own types (S, N, M), so items read naturally in the console and in exports. Anything
 // read back is checked field by field: a malformed item is a StoreError, never a half-built record.
-import type { FormatName } from "../../formats/names.ts";
+import type { FormatName } from "../../formats/index.ts";
 import { StoreError } from "../errors.ts";
 import type {
   FormatOutcomes,

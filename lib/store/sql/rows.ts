@@ -1,6 +1,6 @@
 // Rows of the SQL store's tables and their mapping to the Store's records (snake_case columns,
 // NULL for absent optional fields, outcomes as JSON text).
-import type { FormatName } from "../../formats/names.ts";
+import type { FormatName } from "../../formats/index.ts";
 import { StoreError } from "../errors.ts";
 import type { FormatOutcomes, Job, JobStatus, SignatureRecord } from "../store.ts";
 

@@ -2,15 +2,16 @@
 // lib/config), the real SQLite store in memory, a local signer, and a queue, operations and log sink
 // that record what they receive.
 import type { JWTVerifyGetKey } from "jose";
-import type { ApiOperations } from "../../../lib/api/signatures.ts";
-import { createApp } from "../../../lib/api/app.ts";
 import { openSqliteStore, type SqliteStore } from "../../../functions/node/sqlite-store.ts";
+import { createApp } from "../../../lib/api/app.ts";
+import type { ApiOperations } from "../../../lib/api/registry-reads.ts";
 import type { Attachment, VerifyReport } from "../../../lib/api/schemas.ts";
 import type { AttachJob, JobQueue } from "../../../lib/attach/attach-job.ts";
 import { parseConfig } from "../../../lib/config/load.ts";
 import type { Config, ConfigInput } from "../../../lib/config/schema.ts";
 import { createLogger } from "../../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../../lib/observability/service-metrics.ts";
+import type { Reference } from "../../../lib/oci/reference.ts";
 import { LocalSigner } from "../../../lib/signing/local.ts";
 
 export class RecordingQueue implements JobQueue {
@@ -33,13 +34,13 @@ export class RecordingOperations implements ApiOperations {
   attachmentsResult: Attachment[] = [];
   verifyResult: VerifyReport | undefined;
 
-  async attachments(ref: string): Promise<Attachment[]> {
-    this.calls.push({ operation: "attachments", ref });
+  async attachments(reference: Reference): Promise<Attachment[]> {
+    this.calls.push({ operation: "attachments", ref: reference.toString() });
     return this.attachmentsResult;
   }
 
-  async verify(ref: string): Promise<VerifyReport> {
-    this.calls.push({ operation: "verify", ref });
+  async verify(reference: Reference): Promise<VerifyReport> {
+    this.calls.push({ operation: "verify", ref: reference.toString() });
     if (this.verifyResult === undefined) throw new Error("no verify result set");
     return this.verifyResult;
   }

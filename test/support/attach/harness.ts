@@ -11,7 +11,7 @@ import { type RegistryDirectory, registryDirectory } from "../../../lib/attach/r
 import { type FormatReport, verifySubject } from "../../../lib/attach/verify-subject.ts";
 import { parseConfig } from "../../../lib/config/load.ts";
 import type { ConfigInput } from "../../../lib/config/schema.ts";
-import type { FormatName } from "../../../lib/formats/names.ts";
+import type { FormatName } from "../../../lib/formats/index.ts";
 import type { Descriptor } from "../../../lib/oci/descriptor.ts";
 import { RegistryClient, type RegistryClientOptions } from "../../../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../../../lib/oci/remote/transport.ts";
@@ -148,7 +148,7 @@ export async function verifyOnRegistry(
     target: new RegistryClient(host).repository(repository),
     subject,
     formats,
-    keys: { publicKeys: [(await h.signer.publicKey()).spki], trustStore: [...h.certificateChain] },
+    material: { publicKeys: [(await h.signer.publicKey()).spki], trustStore: [...h.certificateChain] },
   });
 }
 

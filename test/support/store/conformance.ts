@@ -2,7 +2,7 @@
 // run `describeStoreConformance` from the backend's integration test. Leases and TTLs use real time
 // (a backend compares against its clock, which a test cannot fake on an emulator), kept short.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FormatName } from "../../../lib/formats/names.ts";
+import type { FormatName } from "../../../lib/formats/index.ts";
 import { JobExistsError, JobNotFoundError, LockTimeoutError } from "../../../lib/store/errors.ts";
 import type { SignatureKey, Store } from "../../../lib/store/store.ts";
 import { withSubjectLock } from "../../../lib/store/subject-lock.ts";

@@ -1,30 +1,21 @@
-// Writes one signature to the registry: a referrer manifest (Notary, Sigstore bundle) or a layer of the
-// cosign `.sig` tag. Works on descriptors and bytes; only lib/oci speaks HTTP.
+// The formats attached as OCI 1.1 referrers (Notary, Sigstore bundle): writing one (the artifact
+// manifest with `subject`, and the tag-schema index where the registry has no referrers API), and
+// reading them back for their verifier. Works on descriptors and bytes; only lib/oci speaks HTTP.
 import { type Blob, buildArtifactManifest } from "../artifacts/manifest.ts";
 import { type RegistryProfile, withoutSubject } from "../artifacts/profiles.ts";
-import type { CosignSignature } from "../formats/cosign/build.ts";
-import { appendCosignLayer, cosignSignatureTag } from "../formats/cosign/signature-manifest.ts";
-import type { Descriptor, ImageManifest } from "../oci/descriptor.ts";
-import { RegistryError } from "../oci/errors.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { InvalidManifestError, RegistryError } from "../oci/errors.ts";
+import { isImageManifest } from "../oci/manifest-schema.ts";
 import { MediaType } from "../oci/media-types.ts";
 import type { Repository } from "../oci/remote/registry.ts";
-import type { SubjectLock } from "../oci/subject-lock.ts";
+import { type FetchedManifest, readBlobBytes } from "../oci/target.ts";
+import type { SignatureVerdict, VerifyRequest, WrittenSignature } from "./format.ts";
 
 /** What a format produces for the referrer path (notary and bundle builders return this shape). */
 export interface ReferrerArtifact {
   readonly artifactType: string;
   readonly layer: { readonly mediaType: string; readonly bytes: Uint8Array };
   readonly annotations: Readonly<Record<string, string>>;
-}
-
-export interface WrittenSignature {
-  /** The artifact manifest (referrer), or the `.sig` manifest after our write (cosign). */
-  readonly digest: string;
-  readonly artifactType: string;
-  /** False when the signature was found already in place (cosign `.sig` layer). */
-  readonly written: boolean;
-  /** Registry writes made for the tag-schema fallback (0 when the referrers API indexed it). */
-  readonly fallbackUpdated: boolean;
 }
 
 export interface ReferrerWriteOptions {
@@ -99,57 +90,51 @@ function refusedSubject(error: unknown): boolean {
   return error instanceof RegistryError && (error.status === 405 || error.status === 400);
 }
 
-export interface CosignWriteOptions {
-  readonly repository: Repository;
-  readonly subject: Descriptor;
-  readonly signature: CosignSignature;
-  /** The same per-subject lock the fallback index uses: `.sig` updates are read-modify-write too. */
-  readonly lock: SubjectLock;
+/** A signature layer is a few kilobytes: a larger one is not read at all. */
+const MAX_SIGNATURE_LAYER_BYTES = 4 * 1024 * 1024;
+
+/** What a referrer format's verifier judges: the artifact manifest as stored, and its one layer. */
+export interface ReferrerSignature {
+  readonly manifestBytes: Uint8Array;
+  readonly layer: Uint8Array;
 }
 
-/** Appends the signature layer to `sha256-<hex>.sig` (no duplicates) and overwrites the tag, under the lock. */
-export function writeCosignSignature(options: CosignWriteOptions): Promise<WrittenSignature> {
-  const { repository, subject, signature, lock } = options;
-  const tag = cosignSignatureTag(subject.digest);
-  return lock.withLock(`${repository.name}:${tag}`, async () => {
-    const existing = await readSigManifest(repository, tag);
-    const next = await appendCosignLayer(existing?.manifest, signature.layer);
-    if (!next.appended && existing !== undefined) {
-      return {
-        digest: existing.digest,
-        artifactType: MediaType.CosignSimpleSigning,
-        written: false,
-        fallbackUpdated: false,
-      };
+/**
+ * Every referrer of `artifactType` attached to the subject, judged by `judge`. A referrer that is not an
+ * image manifest with one reasonably small layer is reported, not read.
+ */
+export async function verifyReferrers(
+  request: VerifyRequest,
+  artifactType: string,
+  judge: (signature: ReferrerSignature) => Promise<{ ok: boolean; detail: string }>,
+): Promise<SignatureVerdict[]> {
+  const { target, subject } = request;
+  const verdicts: SignatureVerdict[] = [];
+  for (const referrer of await target.referrers(subject, artifactType)) {
+    const fetched = await fetchSignatureManifest(request, referrer.digest);
+    const manifest =
+      fetched !== undefined && isImageManifest(fetched.manifest) ? fetched.manifest : undefined;
+    const layer = manifest?.layers[0];
+    const created = manifest?.annotations?.["org.opencontainers.image.created"];
+    const base = { digest: referrer.digest, ...(created !== undefined && { created }) };
+    if (fetched === undefined || layer === undefined || layer.size > MAX_SIGNATURE_LAYER_BYTES) {
+      verdicts.push({ ...base, ok: false, detail: "not a signature manifest with one layer" });
+      continue;
     }
-    // Both are new in the usual case (a config listing this signature; the first payload for this
-    // subject): upload without a HEAD. Uploading a blob the registry already has is harmless.
-    await repository.pushBlob(next.config.descriptor, next.config.bytes, { knownAbsent: true });
-    await repository.pushBlob(
-      { mediaType: signature.layer.mediaType, digest: signature.layer.digest, size: signature.layer.size },
-      signature.payload,
-      { knownAbsent: true },
-    );
-    const pushed = await repository.pushManifest(next.bytes, MediaType.OciManifest, tag);
-    return {
-      digest: pushed.descriptor.digest,
-      artifactType: MediaType.CosignSimpleSigning,
-      written: true,
-      fallbackUpdated: false,
-    };
-  });
+    const bytes = await readBlobBytes(target, layer);
+    verdicts.push({ ...base, ...(await judge({ manifestBytes: fetched.bytes, layer: bytes })) });
+  }
+  return verdicts;
 }
 
-async function readSigManifest(
-  repository: Repository,
-  tag: string,
-): Promise<{ manifest: ImageManifest; digest: string } | undefined> {
+async function fetchSignatureManifest(
+  request: VerifyRequest,
+  digest: string,
+): Promise<FetchedManifest | undefined> {
   try {
-    const fetched = await repository.fetchManifest(tag);
-    const manifest = JSON.parse(new TextDecoder().decode(fetched.bytes)) as ImageManifest;
-    return { manifest, digest: fetched.descriptor.digest };
+    return await request.target.fetchManifest(digest);
   } catch (error) {
-    if (error instanceof RegistryError && error.status === 404) return undefined;
+    if (error instanceof InvalidManifestError) return undefined;
     throw error;
   }
 }

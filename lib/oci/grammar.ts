@@ -1,22 +1,40 @@
-// Names as the distribution grammar defines them (distribution/reference regexp.go, OCI distribution-spec
-// "Pulling manifests": `<name>` components), checked before any value from a webhook reaches policy or a URL.
-// Lengths are bounded before any pattern runs.
+// The names a registry speaks, as the distribution grammar defines them (distribution/reference
+// regexp.go; OCI distribution-spec "Pulling manifests": `<name>` components), written once: image
+// references, webhook payloads, queue messages and OCI layouts all check against these. Lengths are
+// bounded before any pattern runs. Digests of what Countersign signs are sha256 (the only algorithm
+// signature subjects use); lib/oci/digest.ts reads any registered algorithm for copying content.
 import { z } from "zod";
+import { isSha256Digest } from "./digest.ts";
 
 const pathComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const pathComponentPattern = new RegExp(`^${pathComponent}$`);
 const repositoryPattern = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 const domainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const hostNamePattern = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])$`);
 const hostPattern = new RegExp(
   `^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::([0-9]{1,5}))?$`,
 );
 const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-const sha256Pattern = /^sha256:[a-f0-9]{64}$/;
 // image-spec descriptor.md: digest ::= algorithm ":" encoded
 const digestPattern = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /** distribution-spec: a repository name is at most 255 characters in practice (reference.NameTotalLengthMax). */
-const MAX_REPOSITORY_LENGTH = 255;
+export const MAX_REPOSITORY_LENGTH = 255;
 const MAX_HOST_LENGTH = 261; // 253 for the DNS name, ":" and 5 digits of port, or a bracketed IPv6 literal.
+
+/** One `/`-separated component of a repository name. */
+export function isPathComponent(value: string): boolean {
+  return pathComponentPattern.test(value);
+}
+
+/** A host name or bracketed IPv6 literal, without a port. */
+export function isHostName(value: string): boolean {
+  return value.length <= MAX_HOST_LENGTH && hostNamePattern.test(value);
+}
+
+export function isTag(value: string): boolean {
+  return tagPattern.test(value);
+}
 
 /** Why `value` is not a repository name, or undefined when it is one. */
 export function repositoryProblem(value: string): string | undefined {
@@ -30,13 +48,12 @@ export function repositoryProblem(value: string): string | undefined {
 }
 
 export function tagProblem(value: string): string | undefined {
-  return tagPattern.test(value)
-    ? undefined
-    : "not a tag (1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-')";
+  return isTag(value) ? undefined : "not a tag (1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-')";
 }
 
+/** Why `value` is not the digest of something Countersign signs (sha256), or undefined. */
 export function digestProblem(value: string): string | undefined {
-  if (sha256Pattern.test(value)) return undefined;
+  if (isSha256Digest(value)) return undefined;
   if (value.length <= 200 && digestPattern.test(value) && !value.startsWith("sha256:")) {
     return "only sha256 digests are supported";
   }
@@ -53,6 +70,11 @@ export function hostProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Tag fields that some senders fill with the digest, or leave empty, when there is no tag. */
+export function isDigestLike(value: string): boolean {
+  return digestPattern.test(value);
+}
+
 function checked(problem: (value: string) => string | undefined) {
   return z
     .string()
@@ -63,13 +85,9 @@ function checked(problem: (value: string) => string | undefined) {
     });
 }
 
+// The same grammar as zod fields, for the schemas of every edge (webhook payloads, queue messages).
 export const repositoryName = checked(repositoryProblem);
 export const tagName = checked(tagProblem);
 export const sha256Digest = checked(digestProblem);
 /** Hosts are case-insensitive; lowercased so that policy compares one spelling. */
 export const registryHost = checked(hostProblem).transform((host) => host.toLowerCase());
-
-/** Tag fields that some senders fill with the digest, or leave empty, when there is no tag. */
-export function isDigestLike(value: string): boolean {
-  return digestPattern.test(value);
-}

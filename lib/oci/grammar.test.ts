@@ -3,9 +3,10 @@ import {
   digestProblem,
   hostProblem,
   isDigestLike,
+  repositoryName,
   repositoryProblem,
   tagProblem,
-} from "./distribution-grammar.ts";
+} from "./grammar.ts";
 
 describe("distribution grammar", () => {
   it("accepts names of the distribution reference grammar", () => {
@@ -68,5 +69,45 @@ describe("distribution grammar", () => {
     ]) {
       expect(hostProblem(host), host).toBeDefined();
     }
+  });
+});
+
+// What policy once refused as `invalid-event`: the edges refuse it now, before any event exists.
+describe("hostile names, refused at the edge", () => {
+  it.each([
+    ["a suffix trick", "127.0.0.1:5000.evil.com"],
+    ["user info", "user@127.0.0.1:5000"],
+    ["a path in the host", "evil.com/127.0.0.1:5000"],
+  ])("refuses %s as a registry host", (_, host) => {
+    expect(hostProblem(host)).toBeDefined();
+  });
+
+  it.each([
+    ["path traversal in the repository", "team/../admin"],
+    ["an encoded repository", "team/%2e%2e"],
+    ["an uppercase repository", "Team/App"],
+    ["an empty segment", "team//app"],
+    ["a leading slash", "/team/app"],
+    ["an overlong repository", `team/${"a".repeat(300)}`],
+  ])("refuses %s", (_, repository) => {
+    expect(repositoryProblem(repository)).toBeDefined();
+  });
+
+  it("refuses a repository that is not a string", () => {
+    expect(repositoryName.safeParse(42).success).toBe(false);
+  });
+
+  it.each([
+    ["a tag with a slash", "v1/../../x"],
+    ["a tag with a newline", "v1\nINFO forged"],
+  ])("refuses %s", (_, tag) => {
+    expect(tagProblem(tag)).toBeDefined();
+  });
+
+  it.each([
+    ["a digest with uppercase hex", `sha256:${"A".repeat(64)}`],
+    ["a digest of an unknown algorithm", `md5:${"a".repeat(32)}`],
+  ])("refuses %s", (_, digest) => {
+    expect(digestProblem(digest)).toBeDefined();
   });
 });

@@ -1,0 +1,41 @@
+// The Sigstore bundle v0.3 (cosign v3's default): a DSSE envelope over an in-toto statement, in an
+// artifact manifest attached to the image as an OCI 1.1 referrer, verified with a public key.
+import { failureDetail, type ManifestProbe, type SignatureFormat } from "../format.ts";
+import { verifyReferrers, writeReferrer } from "../referrer.ts";
+import { buildSigstoreBundle } from "./build.ts";
+import { BundleAnnotation, SigstoreBundleMediaType } from "./statement.ts";
+import { verifySigstoreBundle } from "./verify.ts";
+
+export const bundle: SignatureFormat<"bundle"> = {
+  name: "bundle",
+  artifactType: SigstoreBundleMediaType,
+  summary: "Sigstore bundle referrer",
+  verifiedWith: "publicKeys",
+
+  recognize(manifest: ManifestProbe): boolean {
+    return (
+      (manifest.artifactType ?? manifest.config?.mediaType) === SigstoreBundleMediaType ||
+      manifest.annotations?.[BundleAnnotation.Content] !== undefined
+    );
+  },
+
+  async sign({ repository, subject, signer, profile, created }) {
+    const artifact = await buildSigstoreBundle({ subject, signer, created });
+    return writeReferrer({ repository, subject, artifact, profile, created });
+  },
+
+  verify(request) {
+    return verifyReferrers(request, SigstoreBundleMediaType, async (signature) => {
+      let last: { ok: boolean; detail: string } = { ok: false, detail: "no public key configured" };
+      for (const [i, publicKey] of request.material.publicKeys.entries()) {
+        const verdict = await verifySigstoreBundle(signature.layer, {
+          publicKey,
+          subjectDigest: request.subject.digest,
+        });
+        if (verdict.ok) return { ok: true, detail: `public key #${i + 1} (hint ${verdict.keyHint})` };
+        last = failureDetail(verdict);
+      }
+      return last;
+    });
+  },
+};

@@ -1,0 +1,86 @@
+// cosign's classic signature: a simple-signing payload as a layer of the `sha256-<hex>.sig` manifest
+// in the image's repository (one layer per signature), verified with a public key.
+import { InvalidManifestError, RegistryError } from "../../oci/errors.ts";
+import { LayoutNotFoundError } from "../../oci/layout/errors.ts";
+import { isImageManifest } from "../../oci/manifest-schema.ts";
+import { type FetchedManifest, readBlobBytes } from "../../oci/target.ts";
+import {
+  failureDetail,
+  type ManifestProbe,
+  type SignatureFormat,
+  type SignatureVerdict,
+  type VerifyRequest,
+} from "../format.ts";
+import { buildCosignSignature } from "./build.ts";
+import { CosignMediaType, CosignSignatureAnnotation } from "./payload.ts";
+import { cosignSignatureTag } from "./signature-manifest.ts";
+import { verifyCosignSignature } from "./verify.ts";
+import { writeCosignSignature } from "./write.ts";
+
+/** A simple-signing payload is a few hundred bytes: a larger layer is not read at all. */
+const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export const cosign: SignatureFormat<"cosign"> = {
+  name: "cosign",
+  artifactType: CosignMediaType.SimpleSigning,
+  summary: "classic sha256-<hex>.sig tag",
+  verifiedWith: "publicKeys",
+  signatureTag: cosignSignatureTag,
+
+  recognize(manifest: ManifestProbe): boolean {
+    const layers = manifest.layers ?? [];
+    return layers.length > 0 && layers.every((layer) => layer.mediaType === CosignMediaType.SimpleSigning);
+  },
+
+  async sign({ repository, subject, signer, lock }) {
+    const signature = await buildCosignSignature({
+      dockerReference: repository.name,
+      subjectDigest: subject.digest,
+      signer,
+    });
+    return writeCosignSignature({ repository, subject, signature, lock });
+  },
+
+  verify: verifySigLayers,
+};
+
+async function verifySigLayers(request: VerifyRequest): Promise<SignatureVerdict[]> {
+  const { target, subject } = request;
+  const fetched = await fetchSigManifest(request);
+  if (fetched === undefined || !isImageManifest(fetched.manifest)) return [];
+  const digest = fetched.descriptor.digest;
+  const verdicts: SignatureVerdict[] = [];
+  for (const layer of fetched.manifest.layers) {
+    const signatureBase64 = layer.annotations?.[CosignSignatureAnnotation];
+    if (signatureBase64 === undefined || layer.size > MAX_PAYLOAD_BYTES) {
+      verdicts.push({ digest, ok: false, detail: `layer ${layer.digest} carries no signature` });
+      continue;
+    }
+    const payload = await readBlobBytes(target, layer);
+    let result: { ok: boolean; detail: string } = { ok: false, detail: "no public key configured" };
+    for (const [i, publicKey] of request.material.publicKeys.entries()) {
+      const verdict = await verifyCosignSignature({
+        payload,
+        signatureBase64,
+        publicKey,
+        subjectDigest: subject.digest,
+      });
+      result = verdict.ok ? { ok: true, detail: `public key #${i + 1}` } : failureDetail(verdict);
+      if (result.ok) break;
+    }
+    verdicts.push({ digest, ...result });
+  }
+  return verdicts;
+}
+
+/** The `.sig` manifest, or undefined when there is none (or nothing cosign could read). */
+async function fetchSigManifest(request: VerifyRequest): Promise<FetchedManifest | undefined> {
+  try {
+    return await request.target.fetchManifest(cosignSignatureTag(request.subject.digest));
+  } catch (error) {
+    const absent =
+      (error instanceof RegistryError && error.status === 404) || error instanceof LayoutNotFoundError;
+    if (absent || error instanceof InvalidManifestError) return undefined;
+    throw error;
+  }
+}
