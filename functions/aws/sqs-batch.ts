@@ -3,9 +3,7 @@
 // that asked for a retry or failed unexpectedly is listed, and only it comes back. The attempt
 // number is SQS's own receive count, which also counts deliveries whose worker died mid-job.
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { z } from "zod";
-import type { AttachJob, AttachJobResult } from "../../lib/attach/attach-job.ts";
-import { FormatNames } from "../../lib/formats/index.ts";
+import { type AttachJob, type AttachJobResult, parseAttachJob } from "../../lib/attach/attach-job.ts";
 import type { Logger } from "../../lib/observability/logger.ts";
 
 export interface SqsWorker {
@@ -16,20 +14,6 @@ export interface SqsWorker {
   fallbackDelayMs(attempt: number): number;
   readonly logger: Logger;
 }
-
-// The job as intake sent it (lib/attach/attach-job.ts); parsed here because a queue message is
-// external input like any request: anyone with sqs:SendMessage can put anything on the queue.
-const attachJobMessage = z.object({
-  jobId: z.string().min(1).max(200),
-  request: z.object({
-    registry: z.string().min(1),
-    repository: z.string().min(1),
-    reference: z.string().min(1),
-    digest: z.string().min(1).optional(),
-  }),
-  formats: z.array(z.enum(FormatNames)).optional(),
-  recursive: z.boolean().optional(),
-});
 
 type Outcome = "done" | "retry" | "error" | "malformed";
 
@@ -85,8 +69,7 @@ function parseJob(body: string): AttachJob | undefined {
   } catch {
     return undefined;
   }
-  const parsed = attachJobMessage.safeParse(value);
-  return parsed.success ? (parsed.data as AttachJob) : undefined;
+  return parseAttachJob(value);
 }
 
 function receiveCount(record: SQSRecord): number {

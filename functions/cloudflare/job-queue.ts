@@ -3,9 +3,12 @@
 // failing outside the job (the store unreachable, the isolate dying) goes to the dead-letter queue
 // after `max_retries` (wrangler.toml), whose consumer records the job as dead with the reason, so
 // nothing is lost silently (DESIGN.md "Rules that hold everywhere").
-import { z } from "zod";
-import type { AttachJob, AttachJobResult, JobQueue } from "../../lib/attach/attach-job.ts";
-import { FormatNames } from "../../lib/formats/index.ts";
+import {
+  type AttachJob,
+  type AttachJobResult,
+  type JobQueue,
+  parseAttachJob,
+} from "../../lib/attach/attach-job.ts";
 import type { Logger } from "../../lib/observability/logger.ts";
 import type { Store } from "../../lib/store/store.ts";
 import type { QueueBatch, QueueMessage, QueueProducer } from "./bindings.ts";
@@ -27,19 +30,6 @@ export class CloudflareJobQueue implements JobQueue {
   }
 }
 
-// Our own messages, but the queue is a boundary: anything else that lands on it is parsed, not trusted.
-const attachJobSchema = z.object({
-  jobId: z.string().min(1),
-  request: z.object({
-    registry: z.string().min(1),
-    repository: z.string().min(1),
-    reference: z.string().min(1),
-    digest: z.string().optional(),
-  }),
-  formats: z.array(z.enum(FormatNames)).optional(),
-  recursive: z.boolean().optional(),
-});
-
 export type RunJob = (job: AttachJob, attempt: number) => Promise<AttachJobResult>;
 
 /** Runs a batch from the jobs queue; messages run concurrently and are settled one by one. */
@@ -48,18 +38,18 @@ export async function consumeJobs(batch: QueueBatch, runJob: RunJob, logger: Log
 }
 
 async function consumeJob(message: QueueMessage, runJob: RunJob, logger: Logger): Promise<void> {
-  const parsed = attachJobSchema.safeParse(message.body);
-  if (!parsed.success) {
+  const job = parseAttachJob(message.body);
+  if (job === undefined) {
     logger.error("dropped a queue message that is not an attach job", { messageId: message.id });
     message.ack();
     return;
   }
   let result: AttachJobResult;
   try {
-    result = await runJob(parsed.data, message.attempts);
+    result = await runJob(job, message.attempts);
   } catch (error) {
     logger.error("attach job failed outside the job; the queue redelivers it", {
-      jobId: parsed.data.jobId,
+      jobId: job.jobId,
       attempt: message.attempts,
       error,
     });
@@ -78,9 +68,9 @@ export function delaySeconds(delayMs: number): number {
 /** The dead-letter queue's consumer: records each job as dead (unless it finished meanwhile). */
 export async function buryJobs(batch: QueueBatch, store: Store, logger: Logger): Promise<void> {
   for (const message of batch.messages) {
-    const parsed = attachJobSchema.safeParse(message.body);
-    if (parsed.success) {
-      const { jobId } = parsed.data;
+    const parsed = parseAttachJob(message.body);
+    if (parsed !== undefined) {
+      const { jobId } = parsed;
       const job = await store.getJob(jobId);
       if (job !== undefined && job.status !== "succeeded" && job.status !== "dead") {
         await store.updateJob(jobId, {
