@@ -1,15 +1,10 @@
 // A GitHub Actions OIDC token checked with jose: signature against GitHub's key set, issuer, audience,
 // expiry; then the claim policy. Claims as documented in "About security hardening with OpenID
 // Connect": `repository`, `ref`, `workflow`, `job_workflow_ref`, `sub`.
-import {
-  createRemoteJWKSet,
-  customFetch,
-  errors,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { globMatches } from "../config/glob.ts";
+import { KeySetUnavailableError, remoteKeySet } from "../oidc/key-set.ts";
+import { OidcTokenRejectedError, verifyOidcToken } from "../oidc/verify-token.ts";
 import { type GithubOidcClaims, type GithubOidcSettings, githubJwksUrl } from "./auth-settings.ts";
 import { HttpProblem, ProblemTypes } from "./problem.ts";
 
@@ -23,29 +18,11 @@ export interface GithubActionsCaller {
   readonly subject: string;
 }
 
-/** GitHub signs Actions tokens with RS256 (its key set holds RSA keys only). */
-const ALGORITHMS = ["RS256"];
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Thrown by our key resolver when the key set itself could not be obtained: an outage, not a forgery. */
-class KeySetUnavailable extends Error {
-  override readonly name = "KeySetUnavailable";
-}
-
-/** A remote key set that tells "cannot fetch keys" (503) apart from "no key for this token" (401). */
+/** GitHub's key set, telling "cannot fetch keys" (503) apart from "no key for this token" (401). */
 export function githubKeySet(settings: GithubOidcSettings, fetchJwks?: typeof fetch): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(new URL(githubJwksUrl(settings)), {
-    ...(fetchJwks !== undefined && { [customFetch]: fetchJwks }),
-  });
-  return async (header, token) => {
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
-        throw error;
-      throw new KeySetUnavailable("the GitHub Actions key set could not be fetched", { cause: error });
-    }
-  };
+  return remoteKeySet(githubJwksUrl(settings), "the GitHub Actions key set", fetchJwks);
 }
 
 function stringClaim(payload: JWTPayload, name: string): string | undefined {
@@ -82,20 +59,19 @@ export async function verifyGithubActionsToken(
   const { settings } = options;
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, options.keys, {
-      algorithms: ALGORITHMS,
+    payload = await verifyOidcToken(token, {
+      keys: options.keys,
       issuer: settings.issuer,
       audience: settings.audience,
       requiredClaims: ["exp", "iat", "sub", "repository", "ref"],
-      currentDate: options.now,
-      clockTolerance: settings.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
-    }));
+      now: options.now,
+      clockToleranceSeconds: settings.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    });
   } catch (error) {
-    if (error instanceof KeySetUnavailable) {
+    if (error instanceof KeySetUnavailableError) {
       throw new HttpProblem(ProblemTypes.authUnavailable, error.message, { cause: error });
     }
-    // jose's messages name the failed check (`unexpected "aud" claim value`), never the token.
-    const reason = error instanceof errors.JOSEError ? `: ${error.message}` : "";
+    const reason = error instanceof OidcTokenRejectedError && error.reason ? `: ${error.reason}` : "";
     throw new HttpProblem(ProblemTypes.unauthorized, `GitHub Actions token rejected${reason}`, {
       cause: error,
       headers: { "WWW-Authenticate": 'Bearer realm="countersign", error="invalid_token"' },

@@ -4,16 +4,11 @@
 // verified here with jose against Google's JWKS (or a configured one), then issuer, audience, service
 // account email and `email_verified`. `message.data` is base64 JSON: `{"action":"INSERT",
 // "digest":"<host>/<project>/<repo>/<image>@sha256:…","tag":"<host>/<project>/<repo>/<image>:<tag>"}`.
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from "jose";
+import type { JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { fromBase64 } from "../encoding.ts";
+import { KeySetUnavailableError, localKeySet, remoteKeySet } from "../oidc/key-set.ts";
+import { OidcTokenRejectedError, verifyOidcToken } from "../oidc/verify-token.ts";
 import { WebhookAuthError, WebhookAuthUnavailableError } from "./errors.ts";
 import { imageReference } from "./image-reference.ts";
 import { MAX_FIELD_LENGTH } from "./limits.ts";
@@ -57,12 +52,7 @@ export const garSettings = z.strictObject({
 });
 export type GarSettings = z.infer<typeof garSettings>;
 
-/** Raised by our key resolver when the key set itself could not be obtained (fetch failed, bad JSON). */
-class KeySetUnavailable extends Error {
-  override readonly name = "KeySetUnavailable";
-}
-
-// One remote key set per URL for the life of the process: jose caches and refreshes keys inside it.
+// One key set per configured set for the life of the process: jose caches and refreshes keys inside.
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
 const localKeySets = new WeakMap<object, JWTVerifyGetKey>();
 
@@ -70,24 +60,14 @@ function keySetFor(jwks: GarSettings["jwks"]): JWTVerifyGetKey {
   if ("keys" in jwks) {
     let local = localKeySets.get(jwks);
     if (local === undefined) {
-      local = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
+      local = localKeySet(jwks);
       localKeySets.set(jwks, local);
     }
     return local;
   }
   let remote = remoteKeySets.get(jwks.url);
   if (remote === undefined) {
-    const keySet = createRemoteJWKSet(new URL(jwks.url));
-    remote = async (header, token) => {
-      try {
-        return await keySet(header, token);
-      } catch (error) {
-        // No key for this `kid` is the token's fault; anything else is the key set's.
-        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
-          throw error;
-        throw new KeySetUnavailable("the JWKS could not be fetched", { cause: error });
-      }
-    };
+    remote = remoteKeySet(jwks.url, "the JWKS");
     remoteKeySets.set(jwks.url, remote);
   }
   return remote;
@@ -105,20 +85,18 @@ async function authenticateGar(delivery: WebhookDelivery, settings: GarSettings)
   const token = bearerToken(delivery.headers);
   let claims: Record<string, unknown>;
   try {
-    const verified = await jwtVerify(token, keySetFor(settings.jwks), {
-      algorithms: ["RS256"],
-      issuer: [...GOOGLE_ISSUERS],
+    claims = await verifyOidcToken(token, {
+      keys: keySetFor(settings.jwks),
+      issuer: GOOGLE_ISSUERS,
       audience: settings.audience,
       requiredClaims: ["exp", "iat", "email"],
-      currentDate: delivery.receivedAt,
-      clockTolerance: settings.clockToleranceSeconds,
+      now: delivery.receivedAt,
+      clockToleranceSeconds: settings.clockToleranceSeconds,
     });
-    claims = verified.payload;
   } catch (error) {
-    if (error instanceof KeySetUnavailable)
+    if (error instanceof KeySetUnavailableError)
       throw new WebhookAuthUnavailableError(error.message, { cause: error });
-    // jose's messages name the failed check (e.g. `unexpected "aud" claim value`), never the token.
-    const reason = error instanceof errors.JOSEError ? `: ${error.message}` : "";
+    const reason = error instanceof OidcTokenRejectedError && error.reason ? `: ${error.reason}` : "";
     throw new WebhookAuthError(`OIDC token rejected${reason}`, { cause: error });
   }
   if (claims.email !== settings.serviceAccountEmail) {
