@@ -1,8 +1,8 @@
 // The Lambda composition root: what one container builds on its first invocation and keeps for the
-// next ones (the configuration, the DynamoDB store, the KMS signer, the Notary certificate, the SQS
-// queue, the composed app). Lambda reuses a container for many invocations, one at a time, so all of
-// this is paid once per cold start; the configuration secret is re-read every few minutes and the
-// service recomposed only when its text changed.
+// next ones (the configuration, the DynamoDB store, the KMS signer, the Notary certificate shared by
+// every container through the table, the SQS queue, the composed app). Lambda reuses a container for
+// many invocations, one at a time, so all of this is paid once per cold start; the configuration
+// secret is re-read every few minutes and the service recomposed only when its text changed.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -10,14 +10,16 @@ import { retryDelayMs } from "../../lib/attach/failure.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../lib/observability/service-metrics.ts";
+import { notaryCertificateChain } from "../../lib/signing/certificate-store.ts";
+import { CertificateError } from "../../lib/signing/errors.ts";
 import { isKmsKeyUri } from "../../lib/signing/key-uri.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
+import { dynamoDbCertificateStore } from "../../lib/store/dynamodb/certificates.ts";
 import { DynamoDbStore } from "../../lib/store/dynamodb/store.ts";
 import { type ComposedService, composeService } from "../compose.ts";
 import { dynamoDbApi } from "./dynamodb-store.ts";
 import { type LambdaEnvironment, LambdaEnvironmentError, readLambdaEnvironment } from "./environment.ts";
 import { type ConfigReader, configReader, parseLambdaConfig } from "./lambda-config.ts";
-import { lambdaCertificateChain } from "./notary-certificate.ts";
 import type { SqsWorker } from "./sqs-batch.ts";
 import { SqsJobQueue } from "./sqs-queue.ts";
 
@@ -146,11 +148,10 @@ async function composeContainer(parts: Parts, text: string): Promise<LambdaConta
   const api = dynamoDbApi(parts.dynamodb);
   const store = new DynamoDbStore({ api, tableName: env.tableName });
   const signer = await signerFor(parts, keyUri(env, config));
-  const certificateChain = await lambdaCertificateChain({
+  const certificateChain = await notaryCertificateChain({
     signer,
-    configured: config.signer.certificateChain,
-    api,
-    tableName: env.tableName,
+    configured: configuredPem(config.signer.certificateChain),
+    store: dynamoDbCertificateStore({ api, tableName: env.tableName }),
   });
   const queue = new SqsJobQueue(env.queueUrl, parts.sqs);
   const service = await composeService({
@@ -180,6 +181,14 @@ function keyUri(env: LambdaEnvironment, config: Config): string {
   if (key !== undefined && isKmsKeyUri(key)) return key;
   throw new LambdaEnvironmentError(
     "no signing key: set COUNTERSIGN_KMS_KEY_URI (the stack does) or signer.key to an awskms:// URI; key files do not exist on Lambda",
+  );
+}
+
+/** `signer.certificateChain` on Lambda is the PEM text itself: a Lambda has no files to read. */
+function configuredPem(text: string | undefined): string | undefined {
+  if (text === undefined || text.trimStart().startsWith("-----BEGIN")) return text;
+  throw new CertificateError(
+    "signer.certificateChain must be the PEM text itself on Lambda (there are no files to read)",
   );
 }
 

@@ -2,14 +2,20 @@ import { X509Certificate } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { certificatePem, createNotaryCertificate } from "../../lib/signing/certificate.ts";
+import { notaryCertificateChain } from "../../lib/signing/certificate-store.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
+import type { Signer } from "../../lib/signing/signer.ts";
+import { sqlCertificateStore } from "../../lib/store/sql/certificates.ts";
+import type { SqlDatabase } from "../../lib/store/sql/database.ts";
 import { sqliteDatabase } from "../node/sqlite-store.ts";
 import type { CloudflareEnv } from "./bindings.ts";
-import { storedCertificate, workerCertificateChain } from "./notary-certificate.ts";
+import { workerCertificateChain } from "./notary-certificate.ts";
 import { WorkerSetupError } from "./worker-config.ts";
 
 const DAY = 86_400_000;
 const env = (bindings: Record<string, unknown>) => bindings as unknown as CloudflareEnv;
+const storedCertificate = (db: SqlDatabase, signer: Signer, options: { now?: () => number } = {}) =>
+  notaryCertificateChain({ signer, store: sqlCertificateStore(db), ...options });
 
 describe("the Notary certificate on Workers", () => {
   it("keeps the first isolate's self-signed certificate: racing isolates all get the same one", async () => {

@@ -1,15 +1,10 @@
 // Signing keys on Node: key files (PEM in any of OpenSSL's layouts, or a private JWK), the key
 // generated on first use in the data directory (the embedded default), its self-signed Notary
 // certificate, and `--key` values that may name a file or an AWS KMS key.
-import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
+import { createPrivateKey, randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  certificatePem,
-  createNotaryCertificate,
-  type NotaryCertificateOptions,
-  parseCertificateChain,
-} from "../../lib/signing/certificate.ts";
+import type { CertificateStore } from "../../lib/signing/certificate-store.ts";
 import { KeyFormatError, UnsupportedKeyError } from "../../lib/signing/errors.ts";
 import { isKmsKeyUri } from "../../lib/signing/key-uri.ts";
 import { KmsSigner, type KmsSignerOptions } from "../../lib/signing/kms.ts";
@@ -69,13 +64,7 @@ export async function writeKeyFile(
 ): Promise<void> {
   const content =
     format === "pem" ? await signer.exportPkcs8Pem() : `${JSON.stringify(await signer.exportJwk())}\n`;
-  const file = await open(path, "wx", 0o600);
-  try {
-    await file.writeFile(content);
-    await file.chmod(0o600); // the umask cannot widen 0600, but an odd filesystem might ignore `mode`
-  } finally {
-    await file.close();
-  }
+  await writeNewFile(path, content, 0o600);
 }
 
 /**
@@ -91,52 +80,30 @@ export async function loadOrCreateDataDirKey(dataDir: string): Promise<LocalSign
   const signer = await LocalSigner.generate("ES256");
   const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   await writeKeyFile(temporary, signer);
-  try {
-    await link(temporary, path);
-    return signer;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return loadKeyFile(path);
-  } finally {
-    await unlink(temporary);
-  }
-}
-
-export interface DataDirCertificateOptions extends Partial<NotaryCertificateOptions> {
-  /** Renew when the stored certificate expires within this many days; default 30. */
-  readonly renewWithinDays?: number;
+  return (await linkInPlace(temporary, path)) ? signer : loadKeyFile(path);
 }
 
 /**
- * The self-signed Notary certificate for `signer`, kept at `<dataDir>/signing-cert.pem` so that it stays
- * the same across restarts (verifiers trust that certificate, not the key). Made anew when missing, for
- * another key, or near expiry. Returns the chain as DER: [leaf].
+ * The data directory as a CertificateStore: `<dataDir>/signing-cert.pem`, so that the self-signed Notary
+ * certificate stays the same across restarts, for whatever key the directory signs with.
+ * Processes sharing the directory race as isolates do on D1: the first new file wins (a hard link
+ * fails for the others), and a renewal replaces only the file it read.
  */
-export async function loadOrCreateDataDirCertificate(
-  dataDir: string,
-  signer: Signer,
-  options: DataDirCertificateOptions = {},
-): Promise<Uint8Array[]> {
+export function dataDirCertificateStore(dataDir: string): CertificateStore {
   const path = join(dataDir, dataDirCertificateFile);
-  const spki = Buffer.from((await signer.publicKey()).spki);
-  const renewBefore = Date.now() + (options.renewWithinDays ?? 30) * 86_400_000;
-  const stored = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw error;
-  });
-  if (stored !== undefined) {
-    const leaf = parseCertificateChain(stored)[0]!;
-    const x509 = new X509Certificate(leaf);
-    const sameKey = x509.publicKey.export({ type: "spki", format: "der" }).equals(spki);
-    if (sameKey && new Date(x509.validTo).getTime() > renewBefore) return [leaf];
-  }
-  const leaf = await createNotaryCertificate(signer, {
-    subject: "CN=Countersign, O=Countersign",
-    ...options,
-  });
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await replaceFile(path, certificatePem(leaf), 0o644);
-  return [leaf];
+  const read = () =>
+    readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+  return {
+    read,
+    async write(_keyId, certificate, previous) {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      if (previous === undefined) return createFile(path, certificate.pem, 0o644);
+      if ((await read()) === previous) await replaceFile(path, certificate.pem, 0o644);
+    },
+  };
 }
 
 export interface OpenSignerOptions {
@@ -171,20 +138,45 @@ async function loadIfPresent(path: string): Promise<LocalSigner | undefined> {
   }
 }
 
+/** Moves `temporary` to `path` unless `path` exists; false when another writer's file is there already. */
+async function linkInPlace(temporary: string, path: string): Promise<boolean> {
+  try {
+    await link(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  } finally {
+    await unlink(temporary);
+  }
+}
+
+/** Writes a new file at `path` with `content`, unless one is there already. */
+async function createFile(path: string, content: string, mode: number): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  await writeNewFile(temporary, content, mode);
+  await linkInPlace(temporary, path);
+}
+
 /** Writes `content` beside `path`, then renames it over `path`: readers see the old file or the new one. */
 async function replaceFile(path: string, content: string, mode: number): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    const file = await open(temporary, "wx", mode);
-    try {
-      await file.writeFile(content);
-    } finally {
-      await file.close();
-    }
+    await writeNewFile(temporary, content, mode);
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => {});
     throw error;
+  }
+}
+
+async function writeNewFile(path: string, content: string, mode: number): Promise<void> {
+  const file = await open(path, "wx", mode);
+  try {
+    await file.writeFile(content);
+    await file.chmod(mode); // the umask cannot widen `mode`, but an odd filesystem might ignore it
+  } finally {
+    await file.close();
   }
 }
 

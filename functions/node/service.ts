@@ -8,12 +8,12 @@ import type { createApp } from "../../lib/api/app.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../lib/observability/service-metrics.ts";
-import { parseCertificateChain } from "../../lib/signing/certificate.ts";
+import { notaryCertificateChain } from "../../lib/signing/certificate-store.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
 import { type ComposedService, composeService } from "../compose.ts";
 import { createPooledFetch } from "./fetch.ts";
 import { InProcessJobQueue, recoverJobs } from "./job-queue.ts";
-import { loadOrCreateDataDirCertificate, openSigner } from "./key-files.ts";
+import { dataDirCertificateStore, openSigner } from "./key-files.ts";
 import { defaultStorePath, openSqliteStore, type SqliteStore } from "./sqlite-store.ts";
 
 export interface ServiceOptions {
@@ -43,10 +43,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const store = await openSqliteStore(defaultStorePath(dataDir));
   const signer = await openSigner(config.signer.key, { dataDir });
-  const certificateChain =
-    config.signer.certificateChain !== undefined
-      ? parseCertificateChain(await readFile(config.signer.certificateChain, "utf8"))
-      : await loadOrCreateDataDirCertificate(dataDir, signer);
+  const certificateChain = await notaryCertificateChain({
+    signer,
+    store: dataDirCertificateStore(dataDir),
+    configured:
+      config.signer.certificateChain === undefined
+        ? undefined
+        : await readFile(config.signer.certificateChain, "utf8"),
+  });
   const metrics = createServiceMetrics();
   const pooled = options.fetch === undefined ? createPooledFetch() : undefined;
   // The queue needs the runner and the runner needs the queue's app: bind late through `service`.

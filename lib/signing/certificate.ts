@@ -148,6 +148,15 @@ export function certificateSpki(der: Uint8Array): Uint8Array {
   }
 }
 
+/** The certificate's notAfter, e.g. to renew a stored certificate before it expires. */
+export function certificateNotAfter(der: Uint8Array): Date {
+  try {
+    return AsnConvert.parse(der, Certificate).tbsCertificate.validity.notAfter.getTime();
+  } catch (error) {
+    throw new CertificateError("not a valid X.509 certificate", { cause: error });
+  }
+}
+
 function encodeName(subject: CertificateSubject | string): Name {
   return new Name(
     nameAttributes(subject).map(

@@ -7,16 +7,18 @@ import { calculateJwkThumbprint, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   dataDirCertificateFile,
+  dataDirCertificateStore,
   dataDirKeyFile,
   loadKeyFile,
-  loadOrCreateDataDirCertificate,
   loadOrCreateDataDirKey,
   openSigner,
   writeKeyFile,
 } from "../../functions/node/key-files.ts";
+import { notaryCertificateChain } from "../../lib/signing/certificate-store.ts";
 import { KeyFormatError } from "../../lib/signing/errors.ts";
 import { KmsSigner } from "../../lib/signing/kms.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
+import type { Signer } from "../../lib/signing/signer.ts";
 import { stubAwsEnvironment } from "../support/kms/client.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 
@@ -133,6 +135,12 @@ describe("the data-directory key", () => {
     expect(await readFile(join(dataDir, dataDirKeyFile), "utf8")).toContain("AAAA");
   });
 });
+
+const loadOrCreateDataDirCertificate = (
+  dataDir: string,
+  signer: Signer,
+  options: { validityDays?: number; renewWithinDays?: number } = {},
+) => notaryCertificateChain({ signer, store: dataDirCertificateStore(dataDir), ...options });
 
 describe("the data-directory certificate", () => {
   it("stays the same across restarts, and follows a change of key or an approaching expiry", async () => {

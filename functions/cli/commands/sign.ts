@@ -10,8 +10,8 @@ import type { Descriptor } from "../../../lib/oci/descriptor.ts";
 import { isImageIndex } from "../../../lib/oci/manifest-schema.ts";
 import type { Repository } from "../../../lib/oci/remote/registry.ts";
 import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
-import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
-import { loadOrCreateDataDirCertificate, openSigner } from "../../node/key-files.ts";
+import { notaryCertificateChain } from "../../../lib/signing/certificate-store.ts";
+import { dataDirCertificateStore, openSigner } from "../../node/key-files.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 import type { CliIo } from "../io.ts";
 import { sourceReference, TargetOpener } from "../targets.ts";
@@ -71,10 +71,11 @@ ${COMMON_HELP}`,
         throw new UsageError("sign writes to a registry; an OCI layout can be verified, not signed");
       const repository = opened.target as Repository;
       const signer = await openSigner(values.key);
-      const certificateChain =
-        values.cert !== undefined
-          ? parseCertificateChain(await readFile(values.cert, "utf8"))
-          : await loadOrCreateDataDirCertificate(resolve(values["data-dir"] ?? ".countersign"), signer);
+      const certificateChain = await notaryCertificateChain({
+        signer,
+        store: dataDirCertificateStore(resolve(values["data-dir"] ?? ".countersign")),
+        configured: values.cert === undefined ? undefined : await readFile(values.cert, "utf8"),
+      });
       const subjects = await subjectsOf(repository, await sourceReference(opened), values.recursive === true);
       const lock = new InProcessSubjectLock();
       for (const subject of subjects) {
