@@ -1,7 +1,6 @@
 // `countersign manifest get <ref> [--platform os/arch[/variant]]`: the manifest's bytes exactly as
 // stored (verified against their digest), so that `| sha256sum` gives the digest.
-import type { ImageIndex } from "../../../lib/oci/descriptor.ts";
-import { isImageIndex, parseManifest } from "../../../lib/oci/manifest-schema.ts";
+import { isImageIndex } from "../../../lib/oci/manifest-schema.ts";
 import { parsePlatform, selectPlatform } from "../../../lib/oci/platform.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs } from "../command.ts";
 import type { CliIo } from "../io.ts";
@@ -30,10 +29,9 @@ ${COMMON_HELP}`,
       const opened = await opener.open(parsed.positionals[0]!);
       let fetched = await opened.target.fetchManifest(await sourceReference(opened));
       if (platform) {
-        const manifest = parseManifest(fetched.bytes, fetched.descriptor.mediaType);
         // A single-platform manifest is already the answer (as `docker manifest inspect` treats it).
-        if (isImageIndex(manifest)) {
-          const chosen = selectPlatform(manifest as ImageIndex, platform);
+        if (isImageIndex(fetched.manifest)) {
+          const chosen = selectPlatform(fetched.manifest, platform);
           fetched = await opened.target.fetchManifest(chosen.digest);
         }
       }

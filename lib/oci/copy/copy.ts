@@ -6,7 +6,7 @@
 
 import type { Descriptor, Manifest } from "../descriptor.ts";
 import { digestOf, parseDigest } from "../digest.ts";
-import { children, isImageIndex, parseManifest } from "../manifest-schema.ts";
+import { children, isImageIndex } from "../manifest-schema.ts";
 import { isIndexMediaType } from "../media-types.ts";
 import { formatPlatform, matchPlatform, type PlatformSpec } from "../platform.ts";
 import { referrersTag } from "../referrers-index.ts";
@@ -110,10 +110,10 @@ class CopyWalk {
   }
 
   async copyRoot(root: FetchedManifest): Promise<Descriptor> {
-    const node = parseManifest(root.bytes, root.descriptor.mediaType);
+    const node = root.manifest;
     const selectors = this.#options.platforms ?? [];
     if (!isImageIndex(node) || selectors.length === 0) {
-      await this.#copyManifest(root.descriptor, "image", this.#options.tag, root.bytes);
+      await this.#copyManifest(root.descriptor, "image", this.#options.tag, root);
       return root.descriptor;
     }
     const kept = node.manifests.filter((child) =>
@@ -125,7 +125,7 @@ class CopyWalk {
       );
     }
     if (kept.length === node.manifests.length) {
-      await this.#copyManifest(root.descriptor, "image", this.#options.tag, root.bytes);
+      await this.#copyManifest(root.descriptor, "image", this.#options.tag, root);
       return root.descriptor;
     }
     const bytes = filteredIndex(root.bytes, kept);
@@ -134,7 +134,10 @@ class CopyWalk {
       digest: await digestOf(bytes),
       size: bytes.length,
     };
-    await this.#copyManifest(descriptor, "image", this.#options.tag, bytes);
+    await this.#copyManifest(descriptor, "image", this.#options.tag, {
+      bytes,
+      manifest: { ...node, manifests: kept },
+    });
     return descriptor;
   }
 
@@ -147,12 +150,12 @@ class CopyWalk {
     descriptor: Descriptor,
     role: Role,
     tag?: string,
-    bytes?: Uint8Array,
+    known?: KnownManifest,
   ): Promise<ManifestOutcome> {
     const key = `${descriptor.digest}|${tag ?? ""}`;
     let pending = this.#manifests.get(key);
     if (!pending) {
-      pending = this.#copyManifestOnce(descriptor, role, tag, bytes);
+      pending = this.#copyManifestOnce(descriptor, role, tag, known);
       this.#manifests.set(key, pending);
     }
     return pending;
@@ -162,16 +165,17 @@ class CopyWalk {
     descriptor: Descriptor,
     role: Role,
     tag?: string,
-    known?: Uint8Array,
+    known?: KnownManifest,
   ): Promise<ManifestOutcome> {
     const present = await this.#limit(() => this.#destination.hasManifest(descriptor.digest));
     const isIndex = isIndexMediaType(descriptor.mediaType);
     // A present index is still walked when referrers are wanted: its children may have new ones.
     const needBytes = !present || tag !== undefined || (isIndex && this.#options.referrers === true);
-    const bytes = needBytes
-      ? (known ?? (await this.#limit(() => this.#source.fetchManifest(descriptor.digest))).bytes)
+    const fetched = needBytes
+      ? (known ?? (await this.#limit(() => this.#source.fetchManifest(descriptor.digest))))
       : undefined;
-    const node = bytes ? parseManifest(bytes, descriptor.mediaType) : undefined;
+    const bytes = fetched?.bytes;
+    const node = fetched?.manifest;
     if (node && isImageIndex(node)) {
       await Promise.all(node.manifests.map((child) => this.#copyManifest(child, role)));
     } else if (node && !present) {
@@ -289,7 +293,7 @@ class CopyWalk {
 
   async #copyCosignTag(tag: string): Promise<void> {
     const fetched = await this.#limit(() => this.#source.fetchManifest(tag));
-    await this.#copyManifest(fetched.descriptor, "cosign-tag", tag, fetched.bytes);
+    await this.#copyManifest(fetched.descriptor, "cosign-tag", tag, fetched);
   }
 
   async #cosignTagsOf(digest: string): Promise<string[]> {
@@ -305,6 +309,9 @@ class CopyWalk {
     this.#options.onProgress?.(event);
   }
 }
+
+/** A manifest already in hand (the root, a filtered index): copied without fetching it again. */
+type KnownManifest = Pick<FetchedManifest, "bytes" | "manifest">;
 
 /** Blobs can be mounted (distribution-spec end-11) between repositories of one registry. */
 function sameRegistrySource(source: Target, destination: Target): string | undefined {

@@ -3,7 +3,6 @@
 // fallback index (distribution-spec spec.md, "Pushing Manifests with Subject"), through the
 // repository's own update (subject lock, `If-Match`). OCI layouts index what they store themselves.
 import type { Descriptor, Manifest } from "../descriptor.ts";
-import { parseManifest } from "../manifest-schema.ts";
 import { Repository } from "../remote/registry.ts";
 import type { Target } from "../target.ts";
 
@@ -23,8 +22,7 @@ export async function listInFallbackIndex(
   if (!(target instanceof Repository)) return undefined;
   let pushed: Descriptor | undefined;
   for (const entry of referrers) {
-    const manifest =
-      entry.manifest ?? parseManifest((await target.fetchManifest(entry.descriptor.digest)).bytes);
+    const manifest = entry.manifest ?? (await target.fetchManifest(entry.descriptor.digest)).manifest;
     const update = await target.addReferrer(subject, entry.descriptor, manifest);
     if (update.changed) pushed = update.index;
   }

@@ -5,7 +5,7 @@
 import type { Descriptor, ImageIndex, Manifest } from "../descriptor.ts";
 import { parseDigest } from "../digest.ts";
 import { RegistryError, RegistryProtocolError } from "../errors.ts";
-import { ImageIndexSchema, parseJson, parseManifest } from "../manifest-schema.ts";
+import { ImageIndexSchema, parseJson } from "../manifest-schema.ts";
 import { isIndexMediaType, MediaType } from "../media-types.ts";
 import { referrerDescriptor, referrersTag } from "../referrers-index.ts";
 import type { SubjectLock } from "../subject-lock.ts";
@@ -96,7 +96,7 @@ export async function readFallbackIndex(
   if (!isIndexMediaType(fetched.descriptor.mediaType)) {
     throw new RegistryProtocolError(`${what} is a ${fetched.descriptor.mediaType}, not an image index`);
   }
-  const index = parseManifest(fetched.bytes, fetched.descriptor.mediaType, what) as ImageIndex;
+  const index = fetched.manifest as ImageIndex;
   return { index, descriptor: fetched.descriptor, etag: fetched.etag };
 }
 
