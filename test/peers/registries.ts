@@ -4,7 +4,7 @@
 // - ggcr: go-containerregistry's registry with referrers support, the implementation cosign's own tests
 //   use (it stands in for zot, whose module the Go proxy here does not serve).
 import { type ChildProcess, spawn } from "node:child_process";
-import { freePort, type RunningRegistry, startRegistry } from "../support/registry.ts";
+import { freePort, type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { type PeerName, peer } from "./tools.ts";
 
 export const RegistryKinds = ["distribution", "olareg", "ggcr"] as const;

@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "vitest";
-import { dummyCredentials } from "../support/kms-client.ts";
-import type { KmsEmulator } from "../support/kms-emulator.ts";
+import { dummyCredentials } from "../support/kms/client.ts";
+import type { KmsEmulator } from "../support/kms/emulator.ts";
 import { explain, type PeerName, type PeerRun, ROOT, runPeer } from "./tools.ts";
 
 const BIN = join(ROOT, "bin/countersign.mjs");
