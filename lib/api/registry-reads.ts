@@ -34,45 +34,7 @@ export function serviceOperations(deps: OperationsDeps): ApiOperations {
   return {
     async attachments(reference) {
       const { repository, subject } = await open(reference);
-      const records = await deps.store.listSignatures({
-        registry: repository.registry,
-        repository: repository.repository,
-        digest: subject.digest,
-      });
-      const keyOf = (digest: string) => records.find((r) => r.signatureDigest === digest)?.keyId;
-      const viaApi = await repository.referrersCapability();
-      const found: Attachment[] = (await repository.referrers(subject)).map((d) => {
-        const format = formatOf(d);
-        const created = d.annotations?.["org.opencontainers.image.created"];
-        const signingKey = keyOf(d.digest);
-        return {
-          subject: subject.digest,
-          digest: d.digest,
-          mediaType: d.mediaType,
-          artifactType: d.artifactType ?? "",
-          ...(format !== undefined && { format }),
-          ...(created !== undefined && { created }),
-          ...(signingKey !== undefined && { signingKey }),
-          foundVia: viaApi ? "referrers-api" : "referrers-tag",
-          ...(d.annotations !== undefined && { annotations: { ...d.annotations } }),
-        };
-      });
-      for (const format of signatureFormats) {
-        if (format.signatureTag === undefined) continue;
-        const tagged = await resolveIfPresent(repository, format.signatureTag(subject.digest));
-        if (tagged === undefined) continue;
-        const signingKey = keyOf(tagged.digest);
-        found.push({
-          subject: subject.digest,
-          digest: tagged.digest,
-          mediaType: tagged.mediaType,
-          artifactType: format.artifactType,
-          format: format.name,
-          ...(signingKey !== undefined && { signingKey }),
-          foundVia: `${format.name}-tag`,
-        });
-      }
-      return found;
+      return listAttachments(repository, subject, deps.store);
     },
 
     async verify(reference) {
@@ -90,6 +52,53 @@ export function serviceOperations(deps: OperationsDeps): ApiOperations {
       };
     },
   };
+}
+
+/** Referrers (through the API or the tag-schema index), then each tag-kept format's tag. */
+async function listAttachments(
+  repository: Repository,
+  subject: Descriptor,
+  store: Store,
+): Promise<Attachment[]> {
+  const records = await store.listSignatures({
+    registry: repository.registry,
+    repository: repository.repository,
+    digest: subject.digest,
+  });
+  const keyOf = (digest: string) => records.find((r) => r.signatureDigest === digest)?.keyId;
+  const viaApi = await repository.referrersCapability();
+  const found: Attachment[] = (await repository.referrers(subject)).map((d) => {
+    const format = formatOf(d);
+    const created = d.annotations?.["org.opencontainers.image.created"];
+    const signingKey = keyOf(d.digest);
+    return {
+      subject: subject.digest,
+      digest: d.digest,
+      mediaType: d.mediaType,
+      artifactType: d.artifactType ?? "",
+      ...(format !== undefined && { format }),
+      ...(created !== undefined && { created }),
+      ...(signingKey !== undefined && { signingKey }),
+      foundVia: viaApi ? "referrers-api" : "referrers-tag",
+      ...(d.annotations !== undefined && { annotations: { ...d.annotations } }),
+    };
+  });
+  for (const format of signatureFormats) {
+    if (format.signatureTag === undefined) continue;
+    const tagged = await resolveIfPresent(repository, format.signatureTag(subject.digest));
+    if (tagged === undefined) continue;
+    const signingKey = keyOf(tagged.digest);
+    found.push({
+      subject: subject.digest,
+      digest: tagged.digest,
+      mediaType: tagged.mediaType,
+      artifactType: format.artifactType,
+      format: format.name,
+      ...(signingKey !== undefined && { signingKey }),
+      foundVia: `${format.name}-tag`,
+    });
+  }
+  return found;
 }
 
 async function resolveIfPresent(repository: Repository, tag: string): Promise<Descriptor | undefined> {
