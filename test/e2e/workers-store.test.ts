@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobExistsError, JobNotFoundError, StoreError } from "../../lib/store/errors.ts";
 import type { Store } from "../../lib/store/store.ts";
-import { withSubjectLock } from "../../lib/store/subject-lock.ts";
-import { describeStoreConformance } from "../support/store/conformance.ts";
+import { concurrentSections, describeStoreConformance } from "../support/store/conformance.ts";
 import {
   buildWorkerBundle,
   type LocalWorker,
@@ -156,25 +155,10 @@ describe("SubjectCoordinator leases, waiting inside the Durable Object", () => {
         store.acquireLockWaiting(k, owner, leaseMs, 2_000),
       releaseLock: (k: string, owner: string) => store.releaseLock(k, owner),
     };
-    let inside = 0;
-    let maxInside = 0;
-    let counter = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        withSubjectLock(
-          waitingStore,
-          key,
-          async () => {
-            inside++;
-            maxInside = Math.max(maxInside, inside);
-            const before = counter;
-            await new Promise((r) => setTimeout(r, 2 + (i % 3)));
-            counter = before + 1;
-            inside--;
-          },
-          { minDelayMs: 1, maxDelayMs: 20, timeoutMs: 30_000 },
-        ),
-      ),
+    const { maxInside, counter } = await concurrentSections(
+      () => waitingStore,
+      key,
+      (i) => 2 + (i % 3),
     );
     expect(maxInside).toBe(1);
     expect(counter).toBe(20);

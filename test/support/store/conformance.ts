@@ -5,7 +5,39 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FormatName } from "../../../lib/formats/index.ts";
 import { JobExistsError, JobNotFoundError, LockTimeoutError } from "../../../lib/store/errors.ts";
 import type { SignatureKey, Store } from "../../../lib/store/store.ts";
-import { withSubjectLock } from "../../../lib/store/subject-lock.ts";
+import { type LockStore, withSubjectLock } from "../../../lib/store/subject-lock.ts";
+
+/**
+ * 20 critical sections on one subject through lib's lease protocol, each a read-modify-write of a
+ * counter: `maxInside` above 1 is an overlap, `counter` below 20 a lost update.
+ */
+export async function concurrentSections(
+  lockStore: (i: number) => LockStore,
+  key: string,
+  pauseMs: (i: number) => number,
+): Promise<{ maxInside: number; counter: number }> {
+  let inside = 0;
+  let maxInside = 0;
+  let counter = 0;
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      withSubjectLock(
+        lockStore(i),
+        key,
+        async () => {
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          const before = counter;
+          await sleep(pauseMs(i));
+          counter = before + 1;
+          inside--;
+        },
+        { minDelayMs: 1, maxDelayMs: 20, timeoutMs: 30_000 },
+      ),
+    ),
+  );
+  return { maxInside, counter };
+}
 
 export interface StoreUnderTest {
   /** One or more stores over the same state (several connections or clients): calls spread over them. */
@@ -236,26 +268,7 @@ function describeLocks(store: (i?: number) => Store): void {
 
   it("never overlaps 20 concurrent critical sections on one subject", async () => {
     const key = unique("subject");
-    let inside = 0;
-    let maxInside = 0;
-    let counter = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        withSubjectLock(
-          store(i),
-          key,
-          async () => {
-            inside++;
-            maxInside = Math.max(maxInside, inside);
-            const before = counter;
-            await sleep(1 + (i % 4));
-            counter = before + 1; // a lost update shows up as counter < 20
-            inside--;
-          },
-          { minDelayMs: 1, maxDelayMs: 20, timeoutMs: 30_000 },
-        ),
-      ),
-    );
+    const { maxInside, counter } = await concurrentSections(store, key, (i) => 1 + (i % 4));
     expect(maxInside).toBe(1);
     expect(counter).toBe(20);
     expect(await store().acquireLock(key, "after", 1_000)).toBe(true); // every section released
