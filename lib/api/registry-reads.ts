@@ -6,7 +6,7 @@ import { type FormatName, formatOf, signatureFormats } from "../formats/index.ts
 import type { Descriptor } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import type { Reference } from "../oci/reference.ts";
-import type { Repository } from "../oci/remote/registry.ts";
+import type { Repository } from "../oci/remote/repository.ts";
 import type { Store } from "../store/store.ts";
 import type { Attachment, VerifyReport } from "./schemas.ts";
 

@@ -6,7 +6,8 @@ import { isSignatureArtifact, isSignatureMediaType } from "../formats/signature-
 import type { Descriptor, ImageIndex } from "../oci/descriptor.ts";
 import { isImageIndex } from "../oci/manifest-schema.ts";
 import { ManifestAccept } from "../oci/media-types.ts";
-import type { RegistryClient, Repository } from "../oci/remote/registry.ts";
+import type { RegistryClient } from "../oci/remote/registry.ts";
+import type { Repository } from "../oci/remote/repository.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
 import { JobNotFoundError } from "../store/errors.ts";

@@ -3,7 +3,7 @@
 // Signing, verifying, listing attachments and the CLI only ever loop over lib/formats/index.ts.
 import type { RegistryProfile } from "../artifacts/profiles.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
-import type { Repository } from "../oci/remote/registry.ts";
+import type { Repository } from "../oci/remote/repository.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Target } from "../oci/target.ts";
 import type { Signer } from "../signing/signer.ts";

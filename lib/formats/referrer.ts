@@ -7,7 +7,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { InvalidManifestError, RegistryError } from "../oci/errors.ts";
 import { isImageManifest } from "../oci/manifest-schema.ts";
 import { MediaType } from "../oci/media-types.ts";
-import type { Repository } from "../oci/remote/registry.ts";
+import type { Repository } from "../oci/remote/repository.ts";
 import { type FetchedManifest, readBlobBytes } from "../oci/target.ts";
 import type { SignatureVerdict, VerifyRequest, WrittenSignature } from "./format.ts";
 

@@ -7,7 +7,8 @@ import { runAttachJob } from "../../lib/attach/job.ts";
 import type { Descriptor, ImageIndex, ImageManifest } from "../../lib/oci/descriptor.ts";
 import { digestOf } from "../../lib/oci/digest.ts";
 import { EmptyJson, MediaType } from "../../lib/oci/media-types.ts";
-import { RegistryClient, type Repository } from "../../lib/oci/remote/registry.ts";
+import { RegistryClient } from "../../lib/oci/remote/registry.ts";
+import type { Repository } from "../../lib/oci/remote/repository.ts";
 import {
   ALL_FORMATS,
   type AttachHarness,

@@ -8,7 +8,7 @@ import { signSubject } from "../../../lib/attach/sign-subject.ts";
 import { type FormatName, FormatNames, isFormatName, signatureFormats } from "../../../lib/formats/index.ts";
 import type { Descriptor } from "../../../lib/oci/descriptor.ts";
 import { isImageIndex } from "../../../lib/oci/manifest-schema.ts";
-import type { Repository } from "../../../lib/oci/remote/registry.ts";
+import type { Repository } from "../../../lib/oci/remote/repository.ts";
 import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
 import { notaryCertificateChain } from "../../../lib/signing/certificate-store.ts";
 import { dataDirCertificateStore, openSigner } from "../../node/key-files.ts";

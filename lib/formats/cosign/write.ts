@@ -4,7 +4,7 @@ import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
 import { RegistryError } from "../../oci/errors.ts";
 import { isImageManifest } from "../../oci/manifest-schema.ts";
 import { MediaType } from "../../oci/media-types.ts";
-import type { Repository } from "../../oci/remote/registry.ts";
+import type { Repository } from "../../oci/remote/repository.ts";
 import type { SubjectLock } from "../../oci/subject-lock.ts";
 import type { WrittenSignature } from "../format.ts";
 import type { CosignSignature } from "./build.ts";

@@ -10,7 +10,7 @@ import { children, isImageIndex } from "../manifest-schema.ts";
 import { isIndexMediaType } from "../media-types.ts";
 import { formatPlatform, matchPlatform, type PlatformSpec } from "../platform.ts";
 import { referrersTag } from "../referrers-index.ts";
-import { type PushBlobOptions, Repository } from "../remote/registry.ts";
+import { type PushBlobOptions, Repository } from "../remote/repository.ts";
 import type { FetchedManifest, Target } from "../target.ts";
 import { listInFallbackIndex, type ReferrerEntry } from "./fallback.ts";
 import { createLimiter, type Limiter } from "./limit.ts";

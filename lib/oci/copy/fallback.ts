@@ -3,7 +3,7 @@
 // fallback index (distribution-spec spec.md, "Pushing Manifests with Subject"), through the
 // repository's own update (subject lock, `If-Match`). OCI layouts index what they store themselves.
 import type { Descriptor, Manifest } from "../descriptor.ts";
-import { Repository } from "../remote/registry.ts";
+import { Repository } from "../remote/repository.ts";
 import type { Target } from "../target.ts";
 
 export interface ReferrerEntry {

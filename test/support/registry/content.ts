@@ -3,7 +3,8 @@
 import type { Descriptor, ImageManifest } from "../../../lib/oci/descriptor.ts";
 import { digestOf } from "../../../lib/oci/digest.ts";
 import { EmptyJson, MediaType } from "../../../lib/oci/media-types.ts";
-import { RegistryClient, type Repository } from "../../../lib/oci/remote/registry.ts";
+import { RegistryClient } from "../../../lib/oci/remote/registry.ts";
+import type { Repository } from "../../../lib/oci/remote/repository.ts";
 
 export interface PushedArtifact {
   readonly descriptor: Descriptor;

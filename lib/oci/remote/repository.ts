@@ -1,0 +1,154 @@
+// A repository of a registry as a Target (oras-go's `registry/remote` Repository): every operation is
+// one of the function modules beside it (blobs, blob uploads, manifests, referrers, tags), run with the
+// repository's context and the registry client's transport, token cache and learnt capabilities.
+
+import type { Descriptor, Manifest } from "../descriptor.ts";
+import { isDigest } from "../digest.ts";
+import { EmptyJson } from "../media-types.ts";
+import { Reference } from "../reference.ts";
+import type { SubjectLock } from "../subject-lock.ts";
+import type { PushedManifest, Target } from "../target.ts";
+import { cancelUpload, startMount, uploadBlob } from "./blob-upload.ts";
+import { fetchBlob, headBlob, readBlob } from "./blobs.ts";
+import {
+  deleteManifest,
+  type FetchedManifestWithEtag,
+  getManifest,
+  hasManifest,
+  putManifest,
+  resolveManifest,
+} from "./manifests.ts";
+import {
+  addReferrer,
+  type FallbackIndex,
+  listReferrers,
+  type ReferrersIndexUpdate,
+  readFallbackIndex,
+  referrersCapability,
+  removeReferrer,
+} from "./referrers.ts";
+import type { RepositoryContext } from "./repository-context.ts";
+import { listTags } from "./tags.ts";
+
+export interface PushBlobOptions {
+  /** A repository of the same registry to mount the blob from (end-11), uploading if the registry declines. */
+  readonly mountFrom?: string;
+  /** Skip the HEAD that makes pushBlob a no-op for present blobs (the caller has just checked). */
+  readonly knownAbsent?: boolean;
+}
+
+export class Repository implements Target {
+  /** `127.0.0.1:5000/team/app`. */
+  readonly name: string;
+  readonly registry: string;
+  readonly repository: string;
+  readonly #ctx: RepositoryContext;
+  readonly #lock: SubjectLock;
+
+  constructor(context: RepositoryContext, lock: SubjectLock) {
+    this.#ctx = context;
+    this.#lock = lock;
+    this.registry = context.registry;
+    this.repository = context.repository;
+    this.name = `${context.registry}/${context.repository}`;
+  }
+
+  /** A Reference into this repository, by tag or digest. */
+  reference(tagOrDigest?: string): Reference {
+    const base = new Reference(this.registry, this.repository);
+    if (tagOrDigest === undefined) return base;
+    return isDigest(tagOrDigest) ? base.withDigest(tagOrDigest) : base.withTag(tagOrDigest);
+  }
+
+  resolve(reference: string): Promise<Descriptor> {
+    return resolveManifest(this.#ctx, reference);
+  }
+
+  /** GET and verify; also returns the registry's ETag. */
+  fetchManifest(reference: string): Promise<FetchedManifestWithEtag> {
+    return getManifest(this.#ctx, reference);
+  }
+
+  pushManifest(bytes: Uint8Array, mediaType: string, tag?: string): Promise<PushedManifest> {
+    return putManifest(this.#ctx, bytes, mediaType, tag);
+  }
+
+  hasManifest(digest: string): Promise<boolean> {
+    return hasManifest(this.#ctx, digest);
+  }
+
+  deleteManifest(digest: string): Promise<void> {
+    return deleteManifest(this.#ctx, digest);
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return (await headBlob(this.#ctx, digest)) !== undefined;
+  }
+
+  fetchBlob(descriptor: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    return fetchBlob(this.#ctx, descriptor);
+  }
+
+  /** A small blob (config, payload) in memory, verified. */
+  fetchBlobBytes(descriptor: Descriptor, limit = 4 * 1024 * 1024): Promise<Uint8Array> {
+    return readBlob(this.#ctx, descriptor, limit);
+  }
+
+  async pushBlob(
+    descriptor: Descriptor,
+    content: Uint8Array | ReadableStream<Uint8Array>,
+    options: PushBlobOptions = {},
+  ): Promise<void> {
+    let session: string | undefined;
+    if (options.mountFrom !== undefined && options.mountFrom !== this.repository) {
+      const mount = await startMount(this.#ctx, descriptor.digest, options.mountFrom);
+      if (mount.mounted) {
+        if (content instanceof ReadableStream) await content.cancel().catch(() => {});
+        return;
+      }
+      session = mount.session;
+    } else if (!options.knownAbsent && (await headBlob(this.#ctx, descriptor.digest)) !== undefined) {
+      if (content instanceof ReadableStream) await content.cancel().catch(() => {});
+      return;
+    }
+    await uploadBlob(this.#ctx, descriptor, content, session);
+  }
+
+  /** Cross-repository mount only: true when mounted, false when the registry declined (session cancelled). */
+  async mountBlob(descriptor: Descriptor, from: string): Promise<boolean> {
+    const mount = await startMount(this.#ctx, descriptor.digest, from);
+    if (!mount.mounted) await cancelUpload(this.#ctx, mount.session);
+    return mount.mounted;
+  }
+
+  tags(options: { readonly pageSize?: number } = {}): Promise<string[]> {
+    return listTags(this.#ctx, options.pageSize);
+  }
+
+  referrers(subject: Descriptor, artifactType?: string): Promise<Descriptor[]> {
+    return listReferrers(this.#ctx, subject, artifactType);
+  }
+
+  /** Whether the registry has the referrers API (asked once per registry, then cached). */
+  referrersCapability(): Promise<boolean> {
+    return referrersCapability(this.#ctx, EmptyJson.digest);
+  }
+
+  /** The tag-schema index of `subject` (`sha256-<hex>`), undefined when there is none. */
+  fallbackIndex(subject: Descriptor | string): Promise<FallbackIndex | undefined> {
+    return readFallbackIndex(this.#ctx, typeof subject === "string" ? subject : subject.digest);
+  }
+
+  /** Adds a pushed manifest to `subject`'s tag-schema index, under the subject lock. */
+  addReferrer(
+    subject: Descriptor,
+    manifestDescriptor: Descriptor,
+    manifest: Manifest,
+  ): Promise<ReferrersIndexUpdate> {
+    return addReferrer(this.#ctx, this.#lock, subject, manifestDescriptor, manifest);
+  }
+
+  removeReferrer(subject: Descriptor, digest: string): Promise<ReferrersIndexUpdate> {
+    return removeReferrer(this.#ctx, this.#lock, subject, digest);
+  }
+}
