@@ -1,5 +1,6 @@
 // What an empty (or missing) configuration file means: try Countersign against a registry on this
 // machine with nothing to set up. Every default here is restated in the JSON Schema's descriptions.
+import { FormatNames } from "../formats/index.ts";
 
 const LOOPBACK_REGISTRIES = ["127.0.0.1:*", "localhost:*", "[::1]:*"] as const;
 
@@ -21,7 +22,7 @@ export const EMBEDDED_DEFAULTS_SUMMARY =
   `registries ${LOOPBACK_REGISTRIES.join(", ")} (plain HTTP, every repository); ` +
   'one webhook { name: "distribution", kind: "distribution", settings: { auth: "none" } } accepting ' +
   "events for those loopback registries only (POST /webhooks/distribution); " +
-  "signer: a P-256 key generated once in <dataDir>/keys; formats: notary, cosign, bundle; " +
+  `signer: a P-256 key generated once in <dataDir>/keys; formats: ${FormatNames.join(", ")}; ` +
   "policy: every repository and tag, index children included; api: no tokens (on-demand signing off); " +
   'store: SQLite at <dataDir>/countersign.db; dataDir ".countersign"; server 127.0.0.1:8080; ' +
   "queue: concurrency 4, 5 attempts, backoff 1 s doubling to 60 s.";

@@ -2,7 +2,7 @@
 // everywhere after. A missing or empty file is valid and means the embedded defaults (see `defaults.ts`).
 import { z } from "zod";
 import { type ProfileName, RegistryProfiles } from "../artifacts/profiles.ts";
-import { FormatNames } from "../formats/index.ts";
+import { FormatNames, signatureFormats } from "../formats/index.ts";
 import { isKmsKeyUri, parseKmsKeyUri } from "../signing/key-uri.ts";
 import { EMBEDDED_DEFAULTS, EMBEDDED_DEFAULTS_SUMMARY } from "./defaults.ts";
 import { globProblem } from "./glob.ts";
@@ -109,7 +109,7 @@ const formatsSchema = z
   .default([...FormatNames])
   .refine((formats) => new Set(formats).size === formats.length, { error: "a format is listed twice" })
   .describe(
-    "Signature formats written for every image: notary (Notary Project), cosign (.sig tag), bundle (sigstore bundle referrer).",
+    `Signature formats written for every image: ${signatureFormats.map((format) => `${format.name} (${format.summary})`).join(", ")}.`,
   );
 
 const policySchema = z
