@@ -9,7 +9,7 @@ import { isImageManifest } from "../oci/manifest-schema.ts";
 import { MediaType } from "../oci/media-types.ts";
 import type { Repository } from "../oci/remote/repository.ts";
 import { type FetchedManifest, readBlobBytes } from "../oci/target.ts";
-import type { SignatureVerdict, VerifyRequest, WrittenSignature } from "./format.ts";
+import type { SignatureFormat, SignatureVerdict, VerifyRequest, WrittenSignature } from "./format.ts";
 
 /** What a format produces for the referrer path (notary and bundle builders return this shape). */
 export interface ReferrerArtifact {
@@ -100,20 +100,37 @@ export interface ReferrerSignature {
 }
 
 /**
- * Every referrer of `artifactType` attached to the subject, judged by `judge`. A referrer that is not an
- * image manifest with one reasonably small layer is reported, not read.
+ * A label that only names a config media type says nothing about what the artifact is: registries that
+ * list referrers by their config (go-containerregistry's registry; one large registry seen listing a
+ * bundle as the empty config) use these, and a missing label says even less.
+ */
+const PlaceholderTypes: ReadonlySet<string | undefined> = new Set([
+  undefined,
+  "",
+  MediaType.OciEmpty,
+  MediaType.OciConfig,
+]);
+
+/**
+ * Every referrer of `format` attached to the subject, judged by `judge`. The listing is believed when it
+ * names an artifact type; a placeholder label is checked against the manifest itself, so that a
+ * signature is never dropped because the registry mislabels it. A referrer that is not an image
+ * manifest with one reasonably small layer is reported, not read.
  */
 export async function verifyReferrers(
   request: VerifyRequest,
-  artifactType: string,
+  format: Pick<SignatureFormat, "recognize">,
   judge: (signature: ReferrerSignature) => Promise<{ ok: boolean; detail: string }>,
 ): Promise<SignatureVerdict[]> {
   const { target, subject } = request;
   const verdicts: SignatureVerdict[] = [];
-  for (const referrer of await target.referrers(subject, artifactType)) {
+  for (const referrer of await target.referrers(subject)) {
+    const labelled = format.recognize(referrer);
+    if (!labelled && !PlaceholderTypes.has(referrer.artifactType)) continue;
     const fetched = await fetchSignatureManifest(request, referrer.digest);
     const manifest =
       fetched !== undefined && isImageManifest(fetched.manifest) ? fetched.manifest : undefined;
+    if (!labelled && (manifest === undefined || !format.recognize(manifest))) continue;
     const layer = manifest?.layers[0];
     const created = manifest?.annotations?.["org.opencontainers.image.created"];
     const base = { digest: referrer.digest, ...(created !== undefined && { created }) };

@@ -25,7 +25,7 @@ export const bundle: SignatureFormat<"bundle"> = {
   },
 
   verify(request) {
-    return verifyReferrers(request, SigstoreBundleMediaType, async (signature) => {
+    return verifyReferrers(request, bundle, async (signature) => {
       let last: { ok: boolean; detail: string } = { ok: false, detail: "no public key configured" };
       for (const [i, publicKey] of request.material.publicKeys.entries()) {
         const verdict = await verifySigstoreBundle(signature.layer, {

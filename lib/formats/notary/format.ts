@@ -24,7 +24,7 @@ export const notary: SignatureFormat<"notary"> = {
   },
 
   verify(request) {
-    return verifyReferrers(request, NotaryMediaType.Signature, async (signature) => {
+    return verifyReferrers(request, notary, async (signature) => {
       const verdict = await verifyNotarySignature({
         manifest: signature.manifestBytes,
         envelope: signature.layer,
