@@ -1,0 +1,197 @@
+// Countersign beside the real peers, one signature per format on each registry kind, on the same images
+// in the same run: notary vs `notation sign`, cosign `.sig` vs `cosign sign --new-bundle-format=false`,
+// bundle vs `cosign sign` (v3's default). Each process talks to the registry through a counting proxy,
+// which gives registry requests per signature and the time from a process's first request to its last
+// (wall time per signature without process start-up, the same yardstick for every tool).
+//
+//   node bench/peers.ts [--images 5]     (needs test/peers/install.sh, docker-registry, skopeo, umoci)
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type RegistryKind, RegistryKinds, startRegistryKind } from "../test/peers/registries.ts";
+import { type PeerName, peer, ROOT } from "../test/peers/tools.ts";
+import { buildImage, pushImage } from "../test/support/registry/images.ts";
+
+const imagesArg = process.argv.indexOf("--images");
+const imageCount = imagesArg > 0 ? Number(process.argv[imagesArg + 1]) : 5;
+
+interface Window {
+  requests: number;
+  first: number;
+  last: number;
+}
+
+/** A loopback HTTP proxy in front of a registry that counts what passes through it. */
+async function countingProxy(
+  target: string,
+): Promise<{ host: string; window: () => Window; reset: () => void; close: () => Promise<void> }> {
+  let window: Window = { requests: 0, first: 0, last: 0 };
+  const [targetHost, targetPort] = target.split(":");
+  const server: Server = createServer((req, res) => {
+    const now = performance.now();
+    if (window.requests === 0) window.first = now;
+    window.requests++;
+    const upstream = httpRequest(
+      { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
+      (answer: IncomingMessage) => {
+        const headers = { ...answer.headers };
+        // Registries answer with absolute upload URLs built from the Host they were asked on (ours);
+        // should one name itself, keep the client on the proxy.
+        if (typeof headers.location === "string")
+          headers.location = headers.location.replace(target, proxyHost);
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+        answer.on("end", () => {
+          window.last = performance.now();
+        });
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const proxyHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    host: proxyHost,
+    window: () => ({ ...window }),
+    reset: () => {
+      window = { requests: 0, first: 0, last: 0 };
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function run(file: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      [...args],
+      { cwd, env: { PATH: process.env.PATH ?? "", ...env }, timeout: 120_000 },
+      (error, _out, stderr) =>
+        error ? reject(new Error(`${file} ${args.join(" ")}: ${stderr}`)) : resolve(),
+    );
+  });
+}
+
+const NODE = join(ROOT, "node_modules/.bin/node");
+const CLI = join(ROOT, "bin/countersign.mjs");
+
+interface Pair {
+  readonly format: string;
+  readonly ours: (ref: string) => [string, string[]];
+  readonly theirs: (ref: string) => [string, string[]];
+  readonly peerName: PeerName;
+}
+
+const cosignSign = [
+  "sign",
+  "--key",
+  "peer.key",
+  "--tlog-upload=false",
+  "--use-signing-config=false",
+  "-y",
+  "--allow-http-registry",
+];
+const pairs: Pair[] = [
+  {
+    format: "notary",
+    ours: (ref) => [NODE, [CLI, "sign", ref, "--key", "ours.pem", "--format", "notary", "--force"]],
+    theirs: (ref) => [peer("notation"), ["sign", "--insecure-registry", ref]],
+    peerName: "notation",
+  },
+  {
+    format: "cosign",
+    ours: (ref) => [NODE, [CLI, "sign", ref, "--key", "ours.pem", "--format", "cosign", "--force"]],
+    theirs: (ref) => [peer("cosign-v3"), [...cosignSign, "--new-bundle-format=false", ref]],
+    peerName: "cosign-v3",
+  },
+  {
+    format: "bundle",
+    ours: (ref) => [NODE, [CLI, "sign", ref, "--key", "ours.pem", "--format", "bundle", "--force"]],
+    theirs: (ref) => [peer("cosign-v3"), [...cosignSign, ref]],
+    peerName: "cosign-v3",
+  },
+];
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "countersign-bench-peers-"));
+  const env: Record<string, string> = {
+    HOME: work,
+    DOCKER_CONFIG: join(work, "docker"),
+    XDG_CONFIG_HOME: join(work, "xdg"),
+    COSIGN_PASSWORD: "",
+    PATH: `${dirname(NODE)}:${process.env.PATH}`,
+  };
+  await mkdir(join(work, "docker"));
+  await writeFile(join(work, "docker", "config.json"), "{}");
+  await run(NODE, [CLI, "keys", "generate", "--out", "ours.pem"], env, work);
+  await run(peer("cosign-v3"), ["generate-key-pair", "--output-key-prefix", "peer"], env, work);
+  await run(peer("notation"), ["cert", "generate-test", "--default", "bench"], env, work);
+  const image = await buildImage({ layers: 1 });
+  const rows: string[][] = [];
+  try {
+    for (const kind of RegistryKinds) rows.push(...(await benchKind(kind, image, env, work)));
+  } finally {
+    await image.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
+  const header = ["registry", "format", "requests ours/peer", "ratio", "ms ours/peer (median)", "ratio"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  console.log(
+    `Countersign vs the peers, one signature per format, ${imageCount} images, median per signature`,
+  );
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
+}
+
+async function benchKind(
+  kind: RegistryKind,
+  image: Awaited<ReturnType<typeof buildImage>>,
+  env: Record<string, string>,
+  work: string,
+): Promise<string[][]> {
+  const registry = await startRegistryKind(kind);
+  const proxy = await countingProxy(registry.host);
+  const rows: string[][] = [];
+  try {
+    for (const pair of pairs) {
+      const measured = { ours: [] as Window[], theirs: [] as Window[] };
+      for (let i = 0; i < imageCount; i++) {
+        for (const side of ["ours", "theirs"] as const) {
+          // A fresh repository per image and side: each starts from the same state (image only).
+          const repository = `bench/${pair.format}-${side}-${i}`;
+          await pushImage(image.dir, `${registry.host}/${repository}:v1`, { tag: image.tag });
+          const ref = `${proxy.host}/${repository}@${image.manifest.digest}`;
+          proxy.reset();
+          const [file, args] = pair[side](ref);
+          await run(file, args, env, work);
+          measured[side].push(proxy.window());
+        }
+      }
+      const requests = (side: "ours" | "theirs") => median(measured[side].map((w) => w.requests));
+      const ms = (side: "ours" | "theirs") => median(measured[side].map((w) => w.last - w.first));
+      rows.push([
+        kind,
+        `${pair.format} vs ${pair.peerName}`,
+        `${requests("ours")} / ${requests("theirs")}`,
+        (requests("ours") / requests("theirs")).toFixed(2),
+        `${ms("ours").toFixed(1)} / ${ms("theirs").toFixed(1)}`,
+        (ms("ours") / ms("theirs")).toFixed(2),
+      ]);
+    }
+  } finally {
+    await proxy.close();
+    await registry.stop();
+  }
+  return rows;
+}
+
+await main();
