@@ -222,6 +222,20 @@ describe("POST /v1/signatures", () => {
     expect((await problemOf(text)).type).toBe("urn:countersign:problem:unsupported-media-type");
     expect(await h.store.listJobs()).toEqual([]);
   });
+
+  it("a sha512 digest is a 400 problem on every route: the service signs sha256 digests", async () => {
+    const digest = `sha512:${"a".repeat(128)}`;
+    const signed = await sign({ reference: `127.0.0.1:5000/team/app@${digest}` }, API_TOKEN);
+    expect(signed.status).toBe(400);
+    expect((await problemOf(signed)).type).toBe("urn:countersign:problem:invalid-reference");
+    for (const path of ["/v1/attachments", "/v1/verify"]) {
+      const read = await request(`${path}?ref=127.0.0.1:5000/team/app@${digest}`, { token: API_TOKEN });
+      expect(read.status).toBe(400);
+      expect((await problemOf(read)).detail).toContain("only sha256 digests are supported");
+    }
+    expect(await h.store.listJobs()).toEqual([]);
+    expect(h.operations.calls).toEqual([]);
+  });
 });
 
 describe("jobs", () => {
