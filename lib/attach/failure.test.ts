@@ -22,12 +22,13 @@ import {
   SignatureBusyError,
 } from "./failure.ts";
 
-function registryError(status: number): RegistryError {
+function registryError(status: number, code?: string): RegistryError {
   return new RegistryError({
     operation: "manifest.put",
     method: "PUT",
     url: "http://127.0.0.1:5000/v2/team/app/manifests/v1",
     status,
+    ...(code !== undefined && { errors: [{ code }] }),
   });
 }
 
@@ -48,6 +49,10 @@ describe("isTransient", () => {
     ["502", registryError(502)],
     ["503", registryError(503)],
     ["504", registryError(504)],
+    [
+      "an upload session the registry closed (404 BLOB_UPLOAD_UNKNOWN)",
+      registryError(404, "BLOB_UPLOAD_UNKNOWN"),
+    ],
     [
       "no answer at all",
       new RegistryConnectionError("manifest.get", "GET", "http://127.0.0.1/", false, null),

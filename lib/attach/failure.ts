@@ -1,6 +1,7 @@
 // Sorting failures into "try again later" and "give up with a reason" (DESIGN.md: transient failures
 // retry with backoff, permanent ones land in a dead-letter record).
 import { AuthenticationError, RegistryConnectionError, RegistryError } from "../oci/errors.ts";
+import { isUploadSessionLost } from "../oci/remote/blob-upload.ts";
 import { isRetryableStatus } from "../oci/remote/retry.ts";
 import { KmsError } from "../signing/errors.ts";
 import { JobExistsError, JobNotFoundError, StoreError } from "../store/errors.ts";
@@ -14,8 +15,8 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof SignatureBusyError) return true;
   if (error instanceof RegistryConnectionError) return true;
   // The same statuses the registry client retries itself: 429 and 5xx except 501 and 505, which
-  // answer the same forever.
-  if (error instanceof RegistryError) return isRetryableStatus(error.status);
+  // answer the same forever. A lost upload session is not a refusal: the next attempt opens another.
+  if (error instanceof RegistryError) return isRetryableStatus(error.status) || isUploadSessionLost(error);
   // A token service that is down or throttling is not a refusal of our credentials.
   if (error instanceof AuthenticationError)
     return error.status !== undefined && isRetryableStatus(error.status);

@@ -87,6 +87,28 @@ export class RegistryConnectionError extends Error {
   }
 }
 
+/**
+ * The registry pointed a request that would carry its credentials (an upload `Location`, a redirect, a
+ * token realm) at another origin. Never followed: credentials stay with the host they belong to. The
+ * message names the foreign origin (scheme, host and port only).
+ */
+export class CrossOriginError extends Error {
+  override readonly name = "CrossOriginError";
+  readonly operation: string;
+  /** `http://127.0.0.1:6000`: where the registry pointed. */
+  readonly origin: string;
+  /** The registry's own origin. */
+  readonly expected: string;
+  constructor(operation: string, what: string, origin: string, expected: string) {
+    super(
+      `${operation}: ${what} points at another origin, ${origin} (the registry is ${expected}); not followed`,
+    );
+    this.operation = operation;
+    this.origin = origin;
+    this.expected = expected;
+  }
+}
+
 /** Content did not hash to the digest it was asked for (or the registry claimed). */
 export class DigestMismatchError extends Error {
   override readonly name = "DigestMismatchError";

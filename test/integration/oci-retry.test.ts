@@ -1,11 +1,12 @@
 // Retries through a fault-injecting proxy in front of distribution 2.8: 429 with Retry-After (seconds and
-// HTTP date), 503, cut connections; and what happens when the faults outlast the retry budget.
+// HTTP date), 503, cut connections; what happens when the faults outlast the retry budget; and uploads
+// whose completion the registry applied but whose answer was lost.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryConnectionError, RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../../lib/oci/remote/transport.ts";
-import { pushArtifact } from "../support/registry/content.ts";
+import { bytesDescriptor, pushArtifact } from "../support/registry/content.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 
@@ -154,5 +155,72 @@ describe("retries", () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+describe("blob upload completion after an ambiguous failure", () => {
+  const UPLOAD_PUT = { method: "PUT", path: /\/blobs\/uploads\// };
+
+  async function freshBlob(): Promise<{ bytes: Uint8Array; descriptor: Descriptor }> {
+    const bytes = crypto.getRandomValues(new Uint8Array(1500));
+    return { bytes, descriptor: await bytesDescriptor(bytes, "application/octet-stream") };
+  }
+
+  async function storedOnRegistry(digest: string): Promise<boolean> {
+    return new RegistryClient(registry.host).repository("retry/app").hasBlob(digest);
+  }
+
+  it("a lost answer to the closing PUT: the replay meets BLOB_UPLOAD_UNKNOWN, a HEAD finds the blob", async () => {
+    proxy.clear();
+    proxy.inject({ kind: "lost" }, 1, UPLOAD_PUT);
+    const { bytes, descriptor } = await freshBlob();
+    const events: RequestEvent[] = [];
+    await client(events).pushBlob(descriptor, bytes, { knownAbsent: true });
+    expect(await storedOnRegistry(descriptor.digest)).toBe(true);
+    const completes = events.filter((e) => e.operation === "blob.upload.complete");
+    // The first answer never came; the replay found the session closed by the commit.
+    expect(completes.map((e) => e.status)).toEqual([undefined, 404]);
+    expect(events.filter((e) => e.operation === "blob.head").map((e) => e.status)).toEqual([200]);
+    // No second session: the blob was there.
+    expect(
+      events.filter((e) => e.operation.startsWith("blob.upload.st") || e.operation === "blob.upload.post"),
+    ).toHaveLength(1);
+  });
+
+  it("a 500 after the registry committed: the same, no second upload", async () => {
+    proxy.clear();
+    proxy.inject({ kind: "status-after", status: 500 }, 1, UPLOAD_PUT);
+    const { bytes, descriptor } = await freshBlob();
+    const events: RequestEvent[] = [];
+    await client(events).pushBlob(descriptor, bytes, { knownAbsent: true });
+    expect(await storedOnRegistry(descriptor.digest)).toBe(true);
+    expect(events.filter((e) => e.operation === "blob.upload.complete").map((e) => e.status)).toEqual([
+      500, 404,
+    ]);
+  });
+
+  it("a session the registry forgot before the blob landed: a new session uploads it", async () => {
+    proxy.clear();
+    proxy.inject({ kind: "status", status: 404, code: "BLOB_UPLOAD_UNKNOWN" }, 1, UPLOAD_PUT);
+    const { bytes, descriptor } = await freshBlob();
+    const events: RequestEvent[] = [];
+    await client(events).pushBlob(descriptor, bytes, { knownAbsent: true });
+    expect(await storedOnRegistry(descriptor.digest)).toBe(true);
+    expect(events.filter((e) => e.operation === "blob.head").map((e) => e.status)).toEqual([404]);
+    expect(events.filter((e) => e.operation === "blob.upload.complete").map((e) => e.status)).toEqual([
+      404, 201,
+    ]);
+  });
+
+  it("gives up after the second session too, with the registry's error", async () => {
+    proxy.clear();
+    proxy.inject({ kind: "status", status: 404, code: "BLOB_UPLOAD_UNKNOWN" }, 2, UPLOAD_PUT);
+    const { bytes, descriptor } = await freshBlob();
+    const error = await client([])
+      .pushBlob(descriptor, bytes, { knownAbsent: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).codes).toEqual(["BLOB_UPLOAD_UNKNOWN"]);
+    expect(await storedOnRegistry(descriptor.digest)).toBe(false);
   });
 });

@@ -2,10 +2,20 @@
 // in the POST itself where the registry completes a monolithic POST with 201), large ones in PATCH
 // chunks; cross-repository mount first when a source repository is named. distribution 2.8 answers a
 // monolithic POST with 202 and a session, so the client learns that once and stops sending the body.
+// Every session URL stays on the registry's origin: the requests to it carry the registry's credentials.
 import type { Descriptor } from "../descriptor.ts";
 import { parseDigest } from "../digest.ts";
-import { DigestMismatchError, RegistryProtocolError, SizeMismatchError } from "../errors.ts";
+import {
+  CrossOriginError,
+  DigestMismatchError,
+  RegistryConnectionError,
+  RegistryError,
+  RegistryProtocolError,
+  SizeMismatchError,
+} from "../errors.ts";
+import { headBlob } from "./blobs.ts";
 import type { RepositoryContext } from "./repository-context.ts";
+import { isRetryableStatus } from "./retry.ts";
 import { uploadSessionUrl, uploadStartUrl } from "./routes.ts";
 import type { RegistryRequest, RequestBody } from "./transport.ts";
 
@@ -25,7 +35,8 @@ export async function startMount(ctx: RepositoryContext, digest: string, from: s
   };
   const response = await ctx.transport.requestBytes(request, 64 * 1024);
   if (response.status === 201) return { mounted: true };
-  if (response.status === 202) return { mounted: false, session: sessionLocation(ctx, response.headers) };
+  if (response.status === 202)
+    return { mounted: false, session: sessionLocation(ctx, response.headers, request.operation) };
   throw await ctx.transport.errorFrom(request, response);
 }
 
@@ -40,6 +51,13 @@ export async function cancelUpload(ctx: RepositoryContext, session: string): Pro
   await ctx.transport.requestBytes(request, 64 * 1024).catch(() => {});
 }
 
+/**
+ * Sessions one upload may use: the first, and a fresh one after a failure that left the first unusable
+ * (a registry that completed the upload but whose answer was lost closes the session, and answers the
+ * replayed PUT with 404 BLOB_UPLOAD_UNKNOWN).
+ */
+const UPLOAD_SESSIONS = 2;
+
 /** Uploads `content` as `descriptor`, in `session` when one is already open. */
 export async function uploadBlob(
   ctx: RepositoryContext,
@@ -51,6 +69,28 @@ export async function uploadBlob(
   if (content instanceof Uint8Array && content.length !== descriptor.size) {
     throw new SizeMismatchError(`blob ${descriptor.digest}`, descriptor.size, content.length);
   }
+  let open = session;
+  for (let round = 1; ; round++) {
+    try {
+      await uploadInSession(ctx, descriptor, content, open);
+      return;
+    } catch (error) {
+      if (!isAmbiguousUploadFailure(error)) throw error;
+      // The registry may have stored the blob before the failure (a lost answer, a 5xx after the
+      // commit): HEAD tells. Otherwise a new session, when the bytes can be sent again.
+      if (await blobLanded(ctx, descriptor)) return;
+      if (!(content instanceof Uint8Array) || round >= UPLOAD_SESSIONS) throw error;
+      open = undefined;
+    }
+  }
+}
+
+async function uploadInSession(
+  ctx: RepositoryContext,
+  descriptor: Descriptor,
+  content: Uint8Array | ReadableStream<Uint8Array>,
+  session: string | undefined,
+): Promise<void> {
   let location = session;
   try {
     if (content instanceof Uint8Array && content.length <= ctx.limits.chunkBytes) {
@@ -67,6 +107,26 @@ export async function uploadBlob(
     if (location !== undefined) await cancelUpload(ctx, location);
     throw error;
   }
+}
+
+/**
+ * Failures after which the registry may or may not hold the blob: no (complete) answer, a transient
+ * status, or a session the registry no longer knows (closed by a completion whose answer was lost).
+ */
+function isAmbiguousUploadFailure(error: unknown): boolean {
+  if (error instanceof RegistryConnectionError) return true;
+  if (!(error instanceof RegistryError)) return false;
+  return isRetryableStatus(error.status) || isUploadSessionLost(error);
+}
+
+/** `BLOB_UPLOAD_UNKNOWN` (distribution-spec error codes): the session is gone, not the repository. */
+export function isUploadSessionLost(error: RegistryError): boolean {
+  return error.hasCode("BLOB_UPLOAD_UNKNOWN");
+}
+
+async function blobLanded(ctx: RepositoryContext, descriptor: Descriptor): Promise<boolean> {
+  const size = await headBlob(ctx, descriptor.digest);
+  return size !== undefined && (size === -1 || size === descriptor.size);
 }
 
 /** POST (end-4a/4b). Returns the session location, or undefined when the POST completed the upload. */
@@ -97,7 +157,7 @@ async function startUpload(
   }
   if (response.status !== 202) throw await ctx.transport.errorFrom(request, response);
   if (single) ctx.capabilities.singlePostUpload = false;
-  return sessionLocation(ctx, response.headers);
+  return sessionLocation(ctx, response.headers, request.operation);
 }
 
 /** The closing PUT (end-6), carrying the last (or only) bytes. */
@@ -175,7 +235,7 @@ async function patchChunk(
       scopes: ctx.pushScopes,
     };
     const response = await ctx.transport.requestBytes(request, 64 * 1024);
-    if (response.status === 202) return sessionLocation(ctx, response.headers);
+    if (response.status === 202) return sessionLocation(ctx, response.headers, request.operation);
     if (response.status !== 416) throw await ctx.transport.errorFrom(request, response);
     const committed = await uploadedLength(ctx, location);
     const end = start + chunk.length;
@@ -237,11 +297,20 @@ async function* chunks(
   }
 }
 
-function sessionLocation(ctx: RepositoryContext, headers: Headers): string {
+/** The session URL from `Location`, refused unless it is on the registry's own origin. */
+function sessionLocation(ctx: RepositoryContext, headers: Headers, operation: string): string {
   const location = headers.get("location");
   if (location === null || location.length === 0) {
     throw new RegistryProtocolError(`blob upload in ${ctx.repository}: 202 without a Location header`);
   }
+  let origin: string;
+  try {
+    origin = new URL(location, ctx.baseUrl).origin;
+  } catch {
+    throw new RegistryProtocolError(`blob upload in ${ctx.repository}: Location is not a URL`);
+  }
+  const expected = new URL(ctx.baseUrl).origin;
+  if (origin !== expected) throw new CrossOriginError(operation, "the upload Location", origin, expected);
   return location;
 }
 

@@ -1,7 +1,9 @@
 // A loopback HTTP proxy in front of a registry that injects faults on chosen requests: answer with a
-// status (429 with Retry-After, 503) instead of forwarding, cut the connection after N body bytes, or
-// flip one byte of the body. Headers, Host included, pass through unchanged, so the registry's
-// Location headers point back at the proxy.
+// status (429 with Retry-After, 503) instead of forwarding, reset the connection before forwarding,
+// cut the connection after N body bytes, or flip one byte of the body; and faults after the registry
+// has acted: forward the request, let the registry apply it, then lose the answer (reset) or replace it
+// with an error status. Faults are injected by rule or at random (`chaos`). Headers, Host included,
+// pass through unchanged, so the registry's Location headers point back at the proxy.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { listenOnLoopback } from "../loopback-server.ts";
@@ -13,9 +15,30 @@ export interface RequestMatch {
 }
 
 export type Fault =
-  | { readonly kind: "status"; readonly status: number; readonly retryAfter?: string }
+  | {
+      readonly kind: "status";
+      readonly status: number;
+      readonly retryAfter?: string;
+      /** The OCI error code in the body. Default TOOMANYREQUESTS. */
+      readonly code?: string;
+    }
+  /** The connection is reset before anything reaches the registry. */
+  | { readonly kind: "reset" }
   | { readonly kind: "cut"; readonly afterBytes: number }
-  | { readonly kind: "corrupt" };
+  | { readonly kind: "corrupt" }
+  /** The registry receives and applies the request; its answer is lost (the connection is reset). */
+  | { readonly kind: "lost" }
+  /** The registry applies the request; the client gets `status` instead of the registry's answer. */
+  | { readonly kind: "status-after"; readonly status: number };
+
+/** Random faults: each request that matches gets one of `faults` with probability `rate`. */
+export interface Chaos {
+  readonly rate: number;
+  readonly faults: readonly Fault[];
+  readonly match?: RequestMatch;
+  /** Deterministic runs: a seed for the generator (mulberry32). */
+  readonly seed?: number;
+}
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -33,6 +56,8 @@ export interface FaultProxy {
   readonly requests: ProxiedRequest[];
   /** Applies `fault` to the next `times` requests that match. */
   inject(fault: Fault, times: number, match?: RequestMatch): void;
+  /** Random faults on every matching request from now on (rules injected with `inject` go first). */
+  chaos(chaos: Chaos | undefined): void;
   /**
    * Paginate tag lists as the distribution-spec describes (sorted, `n`, `last`, `Link: rel="next"`):
    * distribution 2.8 ignores `n` and `last` on tags/list, so this stands in for registries that page.
@@ -53,17 +78,21 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const rules: Rule[] = [];
   const requests: ProxiedRequest[] = [];
   let paginate = false;
+  let random: { readonly chaos: Chaos; readonly next: () => number } | undefined;
 
+  const matches = (match: RequestMatch, req: IncomingMessage) =>
+    (match.method === undefined || match.method === req.method) &&
+    (match.path === undefined || match.path.test(req.url ?? ""));
   const takeFault = (req: IncomingMessage): Fault | undefined => {
-    const rule = rules.find(
-      (r) =>
-        r.remaining > 0 &&
-        (r.match.method === undefined || r.match.method === req.method) &&
-        (r.match.path === undefined || r.match.path.test(req.url ?? "")),
-    );
-    if (rule === undefined) return undefined;
-    rule.remaining--;
-    return rule.fault;
+    const rule = rules.find((r) => r.remaining > 0 && matches(r.match, req));
+    if (rule !== undefined) {
+      rule.remaining--;
+      return rule.fault;
+    }
+    if (random === undefined || !matches(random.chaos.match ?? {}, req)) return undefined;
+    if (random.next() >= random.chaos.rate) return undefined;
+    const { faults } = random.chaos;
+    return faults[Math.floor(random.next() * faults.length)];
   };
 
   const server = createServer((req, res) => {
@@ -83,7 +112,13 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         "content-type": "application/json",
         ...(fault.retryAfter !== undefined && { "retry-after": fault.retryAfter }),
       });
-      res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "injected fault" }] }));
+      const code = fault.code ?? "TOOMANYREQUESTS";
+      res.end(JSON.stringify({ errors: [{ code, message: "injected fault" }] }));
+      return;
+    }
+    if (fault?.kind === "reset") {
+      record();
+      req.socket.destroy();
       return;
     }
     if (paginate && req.method === "GET" && TAGS_LIST.test(req.url ?? "")) {
@@ -101,12 +136,16 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     inject(fault, times, match = {}) {
       rules.push({ fault, remaining: times, match });
     },
+    chaos(chaos) {
+      random = chaos === undefined ? undefined : { chaos, next: mulberry32(chaos.seed ?? Date.now()) };
+    },
     paginateTags(enabled) {
       paginate = enabled;
     },
     clear() {
       rules.length = 0;
       requests.length = 0;
+      random = undefined;
     },
     stop: () =>
       new Promise((resolve) => {
@@ -171,6 +210,19 @@ function forward(
       record(answer.statusCode);
       if (fault?.kind === "cut") return cutAfter(answer, res, req.socket, fault.afterBytes);
       if (fault?.kind === "corrupt") return corrupt(answer, res);
+      if (fault?.kind === "lost" || fault?.kind === "status-after") {
+        // Read the registry's whole answer first: by then it has applied the request.
+        answer.resume();
+        answer.on("end", () => {
+          if (fault.kind === "lost") {
+            req.socket.destroy();
+            return;
+          }
+          res.writeHead(fault.status, { "content-type": "application/json" });
+          res.end(JSON.stringify({ errors: [{ code: "UNKNOWN", message: "injected fault after acting" }] }));
+        });
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     },
@@ -213,4 +265,16 @@ function corrupt(answer: IncomingMessage, res: ServerResponse): void {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     res.end(body);
   });
+}
+
+/** A small seeded generator (mulberry32), so a chaos run can be repeated. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
