@@ -41,6 +41,8 @@ export interface NotaryCertificate {
   readonly signature: Uint8Array;
   readonly keyUsage?: KeyUsageExtension;
   readonly extendedKeyUsage?: readonly string[];
+  /** RFC 3161 §2.3 wants a TSA's EKU extension critical. */
+  readonly extendedKeyUsageCritical?: boolean;
   readonly basicConstraints?: BasicConstraintsExtension;
 }
 
@@ -132,7 +134,10 @@ function parseUnchecked(der: Uint8Array): NotaryCertificate {
       const bits = AsnConvert.parse(value, BitString).toNumber();
       Object.assign(certificate, { keyUsage: { bits, critical: extension.critical } });
     } else if (extension.extnID === id_ce_extKeyUsage) {
-      Object.assign(certificate, { extendedKeyUsage: [...AsnConvert.parse(value, ExtendedKeyUsage)] });
+      Object.assign(certificate, {
+        extendedKeyUsage: [...AsnConvert.parse(value, ExtendedKeyUsage)],
+        extendedKeyUsageCritical: extension.critical,
+      });
     } else if (extension.extnID === id_ce_basicConstraints) {
       const constraints = AsnConvert.parse(value, BasicConstraints);
       Object.assign(certificate, {
