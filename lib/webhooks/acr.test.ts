@@ -46,6 +46,21 @@ describe("acr", () => {
     ]);
   });
 
+  it("ignores a ping (the portal's Ping button) whatever its target", () => {
+    for (const target of [undefined, null, {}, { mediaType: 42 }]) {
+      const body = patchedFixture("acr-push.json", { action: "ping", target });
+      expect(acrSource.parse(webhookDelivery({ body }), settings), JSON.stringify(target)).toEqual({
+        events: [],
+        ignored: [{ reason: "ping event", eventId: "cb8c3971-9adc-488b-bdd8-43cbb4974ff5" }],
+      });
+    }
+  });
+
+  it("still refuses a push whose target is not an image target", () => {
+    const body = patchedFixture("acr-push.json", { target: null });
+    expect(() => acrSource.parse(webhookDelivery({ body }), settings)).toThrow("target: Invalid input");
+  });
+
   it.each<[string, JsonPatch, string]>([
     ["a host with user info", { "request.host": "user@evil.example" }, "request.host: not a registry host"],
     ["a missing host", { request: undefined }, "request: Invalid input"],

@@ -18,10 +18,15 @@ export type AcrSettings = z.infer<typeof acrSettings>;
 
 const text = z.string().max(MAX_FIELD_LENGTH);
 
+// First pass, to classify: a `ping` (the portal's Ping button) or a chart event need not carry an image
+// target, so a target that is not one only matters to the push check below.
 const envelope = z.object({
-  id: text.optional(),
+  id: text.optional().catch(undefined),
   action: text,
-  target: z.looseObject({ mediaType: text.optional() }).optional(),
+  target: z
+    .looseObject({ mediaType: text.optional() })
+    .optional()
+    .catch(() => undefined),
 });
 
 const pushEvent = z.object({

@@ -1,6 +1,11 @@
 import { UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fixtureDelivery, patchedFixture, webhookDelivery } from "../../test/support/webhooks/delivery.ts";
+import {
+  fixtureBytes,
+  fixtureDelivery,
+  patchedFixture,
+  webhookDelivery,
+} from "../../test/support/webhooks/delivery.ts";
 import {
   createTestOidcIssuer,
   pubsubClaims,
@@ -201,8 +206,99 @@ describe("gar parse", () => {
     expect(garSource.parse(delivery, settings).events[0]?.registry).toBe("127.0.0.1:2375");
   });
 
-  it("rejects an envelope without a message", () => {
+  it("reads a body without `message` as unwrapped data, and refuses it for what that lacks", () => {
     const delivery = webhookDelivery({ body: { subscription: "x" } });
-    expect(() => garSource.parse(delivery, settings)).toThrow("message: Invalid input");
+    expect(() => garSource.parse(delivery, settings)).toThrow("invalid gar payload: action: Invalid input");
+  });
+
+  it("rejects a wrapped envelope whose message has no data", () => {
+    const delivery = webhookDelivery({ body: { message: { messageId: "1" }, subscription: "x" } });
+    expect(() => garSource.parse(delivery, settings)).toThrow("message.data: Invalid input");
+  });
+});
+
+/** Pub/Sub with payload unwrapping: the body is the message data; "write metadata" adds headers. */
+function unwrapped(body: object | Uint8Array, metadata = true) {
+  return webhookDelivery({
+    body,
+    receivedAt: now,
+    headers: {
+      "content-type": "application/json",
+      ...(metadata && {
+        "x-goog-pubsub-subscription-name": "projects/my-project/subscriptions/countersign-push",
+        "x-goog-pubsub-message-id": "2070443601311541",
+        "x-goog-pubsub-publish-time": "2021-02-26T19:13:55.749Z",
+      }),
+    },
+  });
+}
+
+describe("gar parse, payload unwrapping on", () => {
+  const expected = {
+    registry: "us-west1-docker.pkg.dev",
+    repository: "my-project/my-repo/hello-world",
+    tag: "1.1",
+    digest: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
+  };
+
+  it("parses the raw notification; the message id comes from the metadata header", () => {
+    const delivery = unwrapped(fixtureBytes("gar-pubsub-unwrapped.json"));
+    expect(garSource.parse(delivery, settings)).toEqual({
+      events: [{ ...expected, deliveryId: "2070443601311541" }],
+      ignored: [],
+    });
+  });
+
+  it("parses it without write metadata too, with no delivery id", () => {
+    const delivery = unwrapped(fixtureBytes("gar-pubsub-unwrapped.json"), false);
+    expect(garSource.parse(delivery, settings)).toEqual({ events: [expected], ignored: [] });
+  });
+
+  it("yields the same event as the wrapped delivery of the same message", () => {
+    const [wrappedEvent] = garSource.parse(withToken(undefined), settings).events;
+    const [unwrappedEvent] = garSource.parse(
+      unwrapped(fixtureBytes("gar-pubsub-unwrapped.json"), false),
+      settings,
+    ).events;
+    expect({ ...wrappedEvent, deliveryId: undefined }).toEqual({ ...unwrappedEvent, deliveryId: undefined });
+  });
+
+  it("ignores a delete, with the message id", () => {
+    const delivery = unwrapped({ action: "DELETE", tag: "us-west1-docker.pkg.dev/p/r/app:1" });
+    expect(garSource.parse(delivery, settings)).toEqual({
+      events: [],
+      ignored: [{ reason: "DELETE notification", eventId: "2070443601311541" }],
+    });
+  });
+
+  it.each([
+    [
+      "a digest reference that carries a tag",
+      { action: "INSERT", digest: "gcr.io/p/app:1" },
+      "digest: must be",
+    ],
+    ["neither digest nor tag", { action: "INSERT" }, "(body): names neither a digest nor a tag"],
+    ["a number for the action", { action: 1 }, "action: Invalid input"],
+  ])("rejects %s, naming the field at the root", (_name, data, message) => {
+    const delivery = unwrapped(data);
+    expect(() => garSource.parse(delivery, settings)).toThrow(WebhookPayloadError);
+    expect(() => garSource.parse(delivery, settings)).toThrow(message);
+  });
+
+  it("authenticates an unwrapped delivery with the same OIDC token check", async () => {
+    const token = await issuer.sign(pubsubClaims(), { issuedAt: now });
+    const delivery = webhookDelivery({
+      body: fixtureBytes("gar-pubsub-unwrapped.json"),
+      headers: { authorization: `Bearer ${token}` },
+      receivedAt: now,
+    });
+    await expect(garSource.authenticate(delivery, settings)).resolves.toBeUndefined();
+    const forged = await (await createTestOidcIssuer()).sign(pubsubClaims(), { issuedAt: now });
+    const refused = webhookDelivery({
+      body: fixtureBytes("gar-pubsub-unwrapped.json"),
+      headers: { authorization: `Bearer ${forged}` },
+      receivedAt: now,
+    });
+    await expect(garSource.authenticate(refused, settings)).rejects.toBeInstanceOf(WebhookAuthError);
   });
 });

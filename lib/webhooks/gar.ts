@@ -2,8 +2,11 @@
 // (cloud.google.com/artifact-registry/docs/configure-notifications). Pub/Sub authenticates with an
 // OIDC token (`Authorization: Bearer <JWT>`, cloud.google.com/pubsub/docs/authenticate-push-subscriptions):
 // verified here with jose against Google's JWKS (or a configured one), then issuer, audience, service
-// account email and `email_verified`. `message.data` is base64 JSON: `{"action":"INSERT",
-// "digest":"<host>/<project>/<repo>/<image>@sha256:…","tag":"<host>/<project>/<repo>/<image>:<tag>"}`.
+// account email and `email_verified`. The notification is JSON: `{"action":"INSERT",
+// "digest":"<host>/<project>/<repo>/<image>@sha256:…","tag":"<host>/<project>/<repo>/<image>:<tag>"}`,
+// delivered either wrapped (`{"message":{"data":<base64>,"messageId":…},"subscription":…}`) or, with
+// payload unwrapping on (cloud.google.com/pubsub/docs/payload-unwrapping), as the raw body, the message
+// id then in `x-goog-pubsub-message-id` when "write metadata" is on. The token is the same in both.
 import type { JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { fromBase64 } from "../encoding.ts";
@@ -118,31 +121,60 @@ const notification = z.object({
   tag: imageReference.optional(),
 });
 
-function parseGar(delivery: WebhookDelivery): ParsedDelivery {
-  const { message } = validatePayload(envelope, readJsonBody(delivery), "gar");
-  const messageId = message.messageId;
+/** Header Pub/Sub sets on an unwrapped delivery when the subscription writes metadata. */
+const MESSAGE_ID_HEADER = "x-goog-pubsub-message-id";
+
+interface Message {
+  readonly notification: unknown;
+  readonly messageId: string | undefined;
+  /** Where the notification sits in the body, for issue paths: `message.data`, or `""` unwrapped. */
+  readonly at: string;
+}
+
+/** A wrapped delivery is an object with `message`; GAR's notification never has that field. */
+function isWrapped(body: unknown): boolean {
+  return typeof body === "object" && body !== null && !Array.isArray(body) && "message" in body;
+}
+
+function readMessage(delivery: WebhookDelivery): Message {
+  const body = readJsonBody(delivery);
+  if (!isWrapped(body)) {
+    const header = delivery.headers.get(MESSAGE_ID_HEADER)?.slice(0, MAX_FIELD_LENGTH);
+    return { notification: body, messageId: header || undefined, at: "" };
+  }
+  const { message } = validatePayload(envelope, body, "gar");
   let data: Uint8Array;
   try {
     data = fromBase64(message.data);
   } catch {
     rejectPayload("gar", "message.data", "not base64");
   }
-  const event = validatePayload(notification, decodeJson(data, "message.data"), "gar", "message.data");
+  return {
+    notification: decodeJson(data, "message.data"),
+    messageId: message.messageId,
+    at: "message.data",
+  };
+}
+
+function parseGar(delivery: WebhookDelivery): ParsedDelivery {
+  const { notification: raw, messageId, at } = readMessage(delivery);
+  const field = (name: string) => (at ? `${at}.${name}` : name);
+  const event = validatePayload(notification, raw, "gar", at);
   if (event.action !== "INSERT") {
     const reason = `${event.action} notification`;
     return { events: [], ignored: [{ reason, ...(messageId !== undefined && { eventId: messageId }) }] };
   }
   const { digest, tag } = event;
   if (digest !== undefined && (digest.digest === undefined || digest.tag !== undefined)) {
-    rejectPayload("gar", "message.data.digest", "must be <image>@sha256:<hex>");
+    rejectPayload("gar", field("digest"), "must be <image>@sha256:<hex>");
   }
   if (tag !== undefined && (tag.tag === undefined || tag.digest !== undefined)) {
-    rejectPayload("gar", "message.data.tag", "must be <image>:<tag>");
+    rejectPayload("gar", field("tag"), "must be <image>:<tag>");
   }
   const image = digest ?? tag;
-  if (image === undefined) rejectPayload("gar", "message.data", "names neither a digest nor a tag");
+  if (image === undefined) rejectPayload("gar", at, "names neither a digest nor a tag");
   if (digest && tag && (digest.registry !== tag.registry || digest.repository !== tag.repository)) {
-    rejectPayload("gar", "message.data.tag", "names another image than message.data.digest");
+    rejectPayload("gar", field("tag"), `names another image than ${field("digest")}`);
   }
   return {
     events: [
@@ -162,7 +194,7 @@ export const garSource: WebhookSource<GarSettings, typeof garSettings> = {
   kind: "gar",
   settings: garSettings,
   summary:
-    "Google Artifact Registry via Pub/Sub push (OIDC JWT). settings: audience, serviceAccountEmail, jwks.",
+    "Google Artifact Registry via Pub/Sub push, wrapped or unwrapped (OIDC JWT). settings: audience, serviceAccountEmail, jwks.",
   authenticate: authenticateGar,
   parse: parseGar,
 };

@@ -97,6 +97,66 @@ describe("github parse", () => {
     expect(event?.digest).toBe("sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8");
   });
 
+  it("parses the create action as a push, like published", () => {
+    const body = patchedFixture("github-package-published.json", { action: "create" });
+    expect(githubSource.parse(packageDelivery(body), settings).events).toEqual(
+      githubSource.parse(packageDelivery(fixtureBytes("github-package-published.json")), settings).events,
+    );
+  });
+
+  it("reads the version's digest and tolerates malformed container_metadata", () => {
+    // As GHCR sends them: empty config digests and media types, and here a broken tag digest.
+    const body = patchedFixture("github-package-published.json", {
+      "package.package_version.container_metadata.tag.digest": "sha256:not-a-digest",
+      "package.package_version.container_metadata.manifest.digest": "",
+      "package.package_version.container_metadata.manifest.media_type": "",
+      "package.package_version.container_metadata.manifest.config": { digest: "", media_type: "", size: 0 },
+    });
+    const [event] = githubSource.parse(packageDelivery(body), settings).events;
+    expect(event).toEqual({
+      registry: "ghcr.io",
+      repository: "codertocat/hello-world",
+      tag: "v1.2.0",
+      digest: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+      deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    });
+    for (const metadata of [null, "", { tag: null, manifest: [] }, { tag: { name: 42 } }]) {
+      const odd = patchedFixture("github-package-published.json", {
+        "package.package_version.container_metadata": metadata,
+      });
+      const [parsed] = githubSource.parse(packageDelivery(odd), settings).events;
+      expect(parsed, JSON.stringify(metadata)).toMatchObject({ digest: event?.digest });
+      expect(parsed?.tag).toBeUndefined();
+    }
+  });
+
+  it("falls back to the version's name, then container_metadata, when the version is no digest", () => {
+    const manifestDigest = `sha256:${"a".repeat(64)}`;
+    const byName = patchedFixture("github-package-published.json", {
+      "package.package_version.version": "v1.2.0",
+    });
+    expect(githubSource.parse(packageDelivery(byName), settings).events[0]?.digest).toBe(
+      "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+    );
+    const byMetadata = patchedFixture("github-package-published.json", {
+      "package.package_version.version": "v1.2.0",
+      "package.package_version.name": "v1.2.0",
+      "package.package_version.container_metadata.manifest.digest": manifestDigest,
+    });
+    expect(githubSource.parse(packageDelivery(byMetadata), settings).events[0]?.digest).toBe(manifestDigest);
+  });
+
+  it("ignores another ecosystem's package whatever the shape of its version", () => {
+    const npm = patchedFixture("github-package-published.json", {
+      "package.package_type": "npm",
+      "package.package_version": null,
+    });
+    expect(githubSource.parse(packageDelivery(npm), settings)).toEqual({
+      events: [],
+      ignored: [{ reason: "npm package", eventId: "72d3162e-cc78-11e3-81ab-4c9367dc0958" }],
+    });
+  });
+
   it("ignores ping, other actions and other package types", () => {
     expect(
       githubSource.parse(packageDelivery({ zen: "Keep it logically awesome." }, "ping"), settings).ignored,
@@ -117,6 +177,7 @@ describe("github parse", () => {
       "no digest anywhere",
       {
         "package.package_version.version": "latest",
+        "package.package_version.name": "latest",
         "package.package_version.container_metadata": undefined,
       },
       "names no digest",

@@ -68,6 +68,45 @@ describe("harbor parse", () => {
     });
   });
 
+  it("parses Harbor 1.x pushImage (1.9, 1.10), the same event_data under the old type name", () => {
+    const parsed = harborSource.parse(fixtureDelivery("harbor-1.10-push-image.json"), settings);
+    expect(parsed).toEqual({
+      events: [
+        {
+          registry: "harbor.example.com",
+          repository: "test-webhooks-event/busybox",
+          tag: "v1.0",
+          digest: "sha256:b4758aaed11c155a476b9857e1178f157759c99cb04c907a04993f5481eff848",
+        },
+      ],
+      ignored: [],
+    });
+  });
+
+  it.each([
+    ["pullImage"],
+    ["deleteImage"],
+    ["uploadChart"],
+    ["scanningCompleted"],
+    ["projectQuota"],
+    ["testEndpoint"],
+  ])("ignores Harbor 1.x %s", (type) => {
+    const body = patchedFixture("harbor-1.10-push-image.json", { type });
+    expect(harborSource.parse(webhookDelivery({ body }), settings)).toEqual({
+      events: [],
+      ignored: [{ reason: `${type} event` }],
+    });
+  });
+
+  it("ignores an event without event_data; a push without it is refused", () => {
+    const quota = { type: "QUOTA_EXCEED", occur_at: 1, operator: "admin" };
+    expect(harborSource.parse(webhookDelivery({ body: quota }), settings).ignored).toEqual([
+      { reason: "QUOTA_EXCEED event" },
+    ]);
+    const push = webhookDelivery({ body: { ...quota, type: "pushImage" } });
+    expect(() => harborSource.parse(push, settings)).toThrow("event_data: Invalid input");
+  });
+
   it("ignores other event types in both formats", () => {
     const pull = fixtureJson("harbor-default-push.json") as Record<string, unknown>;
     pull.type = "PULL_ARTIFACT";

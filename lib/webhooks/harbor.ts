@@ -1,6 +1,6 @@
-// Harbor webhooks: the default JSON format (`type: PUSH_ARTIFACT`, `event_data`) and, since 2.10, the
-// CloudEvents format (`type: harbor.artifact.pushed`, `data`). Both carry the same resources list.
-// The policy's "Auth Header" is sent verbatim as `Authorization`.
+// Harbor webhooks: the default JSON format (`type: PUSH_ARTIFACT` since 2.0, `pushImage` in 1.9 and
+// 1.10; `event_data`) and, since 2.10, the CloudEvents format (`type: harbor.artifact.pushed`, `data`).
+// All carry the same resources list. The policy's "Auth Header" is sent verbatim as `Authorization`.
 import { z } from "zod";
 import { isDigestLike, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { isCloudEvent, readCloudEvent } from "./cloud-event.ts";
@@ -18,7 +18,8 @@ export const harborSettings = z.strictObject({
 });
 export type HarborSettings = z.infer<typeof harborSettings>;
 
-const PUSH_TYPE = "PUSH_ARTIFACT";
+// goharbor/harbor src/pkg/notifier/model: 1.x named event types in camelCase, 2.x renamed them.
+const PUSH_TYPES: ReadonlySet<string> = new Set(["PUSH_ARTIFACT", "pushImage"]);
 const PUSH_CLOUD_EVENT_TYPE = "harbor.artifact.pushed";
 
 const eventData = z.object({
@@ -34,7 +35,10 @@ const eventData = z.object({
   repository: z.object({ repo_full_name: repositoryName.optional() }),
 });
 
-const defaultEnvelope = z.object({ type: z.string().max(MAX_FIELD_LENGTH), event_data: z.unknown() });
+const defaultEnvelope = z.object({
+  type: z.string().max(MAX_FIELD_LENGTH),
+  event_data: z.unknown().optional(),
+});
 
 function toPushEvents(
   data: z.infer<typeof eventData>,
@@ -83,7 +87,7 @@ function parseHarbor(delivery: WebhookDelivery): ParsedDelivery {
     return { events: toPushEvents(data, "data", event.id), ignored: [] };
   }
   const envelope = validatePayload(defaultEnvelope, readJsonBody(delivery), "harbor");
-  if (envelope.type !== PUSH_TYPE) return { events: [], ignored: [{ reason: `${envelope.type} event` }] };
+  if (!PUSH_TYPES.has(envelope.type)) return { events: [], ignored: [{ reason: `${envelope.type} event` }] };
   const data = validatePayload(eventData, envelope.event_data, "harbor", "event_data");
   return { events: toPushEvents(data, "event_data", undefined), ignored: [] };
 }

@@ -67,6 +67,39 @@ describe("zot parse", () => {
     ]);
   });
 
+  it.each([
+    // pkg/extensions/events/events.go: the data each recorder method sends.
+    ["zotregistry.repository.created", { name: "library/alpine" }],
+    [
+      "zotregistry.image.deleted",
+      { name: "library/alpine", reference: "3.20", digest: EXPECTED.digest, mediaType: EXPECTED.mediaType },
+    ],
+    ["zotregistry.image.lint_failed", fixtureJson("zot-image-updated-data.json") as object],
+  ])("ignores %s, with its id", (type, data) => {
+    const delivery = webhookDelivery({ body: data, headers: { ...BINARY_HEADERS, "ce-type": type } });
+    expect(zotSource.parse(delivery, settings)).toEqual({
+      events: [],
+      ignored: [{ reason: `${type} event`, eventId: EXPECTED.deliveryId }],
+    });
+  });
+
+  it("accepts image.updated under a configured typePrefix (extensions.events.typePrefix, zot 2.1.21)", () => {
+    const delivery = webhookDelivery({
+      body: fixtureBytes("zot-image-updated-data.json"),
+      headers: { ...BINARY_HEADERS, "ce-type": "com.example.registry.image.updated" },
+    });
+    expect(zotSource.parse(delivery, settings)).toEqual({ events: [EXPECTED], ignored: [] });
+  });
+
+  it("reads data carrying actor and request (zot 2.1.18 and later)", () => {
+    const data = patchedFixture("zot-image-updated-data.json", {
+      actor: { name: "john" },
+      request: { addr: "192.168.0.1:54321", method: "PUT", useragent: "docker/24.0.5" },
+    });
+    const delivery = webhookDelivery({ body: data, headers: BINARY_HEADERS });
+    expect(zotSource.parse(delivery, settings).events).toEqual([EXPECTED]);
+  });
+
   it.each<[string, Record<string, string | undefined>, string]>([
     ["a plain JSON body (not a CloudEvent)", { "ce-specversion": undefined }, "not a CloudEvent"],
     ["a binary event without an id", { "ce-id": "" }, "ce-id"],

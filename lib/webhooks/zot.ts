@@ -1,6 +1,8 @@
 // zot's events extension (pkg/extensions/events): CloudEvents over HTTP, binary mode by default (the
 // cloudevents sdk-go), `type: zotregistry.image.updated`, data `{name, reference, digest, mediaType,
-// manifest}`. `reference` is the tag, or the digest on a push by digest. The payload names no host.
+// manifest}` (and `actor`, `request` since 2.1.18). `reference` is the tag, or the digest on a push by
+// digest. The payload names no host. `image.deleted`, `image.lint_failed` and `repository.created` are
+// ignored.
 import { z } from "zod";
 import { isDigestLike, registryHost, repositoryName, sha256Digest, tagName } from "../oci/grammar.ts";
 import { readCloudEvent } from "./cloud-event.ts";
@@ -18,7 +20,9 @@ export const zotSettings = z.strictObject({
 });
 export type ZotSettings = z.infer<typeof zotSettings>;
 
-const IMAGE_UPDATED = "zotregistry.image.updated";
+// zot names its types `zotregistry.<event>`; since 2.1.21 `extensions.events.typePrefix` may replace
+// `zotregistry` (zotregistry.dev, "Event Support for zot"), so the push is known by its suffix.
+const IMAGE_UPDATED_SUFFIX = ".image.updated";
 
 const imageUpdated = z.object({
   name: repositoryName,
@@ -29,7 +33,7 @@ const imageUpdated = z.object({
 
 function parseZot(delivery: WebhookDelivery, settings: ZotSettings): ParsedDelivery {
   const event = readCloudEvent(delivery, "zot");
-  if (event.type !== IMAGE_UPDATED)
+  if (!event.type.endsWith(IMAGE_UPDATED_SUFFIX))
     return { events: [], ignored: [{ reason: `${event.type} event`, eventId: event.id }] };
   const data = validatePayload(imageUpdated, event.data, "zot", "data");
   const tag = isDigestLike(data.reference)
