@@ -24,6 +24,7 @@ export function webhookConfig(oidc: TestOidcIssuer): ConfigInput {
       "127.0.0.1:*",
       "hub.harbor.com",
       "harbor.dev",
+      "harbor.example.com",
       "docker.io",
       "ghcr.io",
       "123456789012.dkr.ecr.us-west-2.amazonaws.com",
@@ -84,8 +85,22 @@ const header = (name: string, value: string) => async (): Promise<Credential> =>
   query: "",
 });
 
-/** By source; `oidc()` signs the Pub/Sub tokens of the GAR case (called only when a token is needed). */
+/** By source and delivery mode; `oidc()` signs the Pub/Sub tokens of the GAR cases (only when needed). */
 export function webhookCases(oidc: () => TestOidcIssuer): Record<string, WebhookCase> {
+  const garToken = async (): Promise<Credential> => ({
+    headers: {
+      authorization: `Bearer ${await oidc().sign(pubsubClaims({ aud: GAR_AUDIENCE, email: GAR_EMAIL }))}`,
+    },
+    query: "",
+  });
+  const garJobs = [
+    {
+      registry: "us-west1-docker.pkg.dev",
+      repository: "my-project/my-repo/hello-world",
+      reference: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
+      digest: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
+    },
+  ];
   return {
     distribution: {
       webhook: "local",
@@ -128,6 +143,19 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
         },
       ],
     },
+    "harbor 1.x": {
+      webhook: "harbor",
+      body: () => fixtureBytes("harbor-1.10-push-image.json"),
+      credential: header("authorization", SECRET),
+      jobs: [
+        {
+          registry: "harbor.example.com",
+          repository: "test-webhooks-event/busybox",
+          reference: "sha256:b4758aaed11c155a476b9857e1178f157759c99cb04c907a04993f5481eff848",
+          digest: "sha256:b4758aaed11c155a476b9857e1178f157759c99cb04c907a04993f5481eff848",
+        },
+      ],
+    },
     dockerhub: {
       webhook: "hub",
       body: () => fixtureBytes("dockerhub-push.json"),
@@ -139,6 +167,24 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       webhook: "gh",
       body: () => fixtureBytes("github-package-published.json"),
       headers: { "x-github-event": "package", "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" },
+      credential: async (body) => ({
+        headers: { "x-hub-signature-256": `sha256=${await hmacSha256Hex(SECRET, body)}` },
+        query: "",
+      }),
+      jobs: [
+        {
+          registry: "ghcr.io",
+          repository: "codertocat/hello-world",
+          reference: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+          digest: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+        },
+      ],
+    },
+    "github create": {
+      webhook: "gh",
+      body: () =>
+        encoder.encode(JSON.stringify(patchedFixture("github-package-published.json", { action: "create" }))),
+      headers: { "x-github-event": "package", "x-github-delivery": "7a1e0b2c-1d2e-4f50-8a6b-0c1d2e3f4a5b" },
       credential: async (body) => ({
         headers: { "x-hub-signature-256": `sha256=${await hmacSha256Hex(SECRET, body)}` },
         query: "",
@@ -184,23 +230,29 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       credential: async () => ({ headers: {}, query: `?key=${SECRET}` }),
       jobs: [{ registry: "quay.io", repository: "dgangaia/test", reference: "latest" }],
     },
+    "quay legacy": {
+      webhook: "quay",
+      body: () => fixtureBytes("quay-repo-push-legacy.json"),
+      credential: async () => ({ headers: {}, query: `?key=${SECRET}` }),
+      jobs: [{ registry: "quay.io", repository: "devtable/ubuntu", reference: "latest" }],
+    },
     gar: {
       webhook: "gar",
       body: () => fixtureBytes("gar-pubsub-push.json"),
-      credential: async () => ({
-        headers: {
-          authorization: `Bearer ${await oidc().sign(pubsubClaims({ aud: GAR_AUDIENCE, email: GAR_EMAIL }))}`,
-        },
-        query: "",
-      }),
-      jobs: [
-        {
-          registry: "us-west1-docker.pkg.dev",
-          repository: "my-project/my-repo/hello-world",
-          reference: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
-          digest: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
-        },
-      ],
+      credential: garToken,
+      jobs: garJobs,
+    },
+    // Payload unwrapping with "write metadata": the raw notification, Pub/Sub metadata in headers.
+    "gar unwrapped": {
+      webhook: "gar",
+      body: () => fixtureBytes("gar-pubsub-unwrapped.json"),
+      headers: {
+        "x-goog-pubsub-subscription-name": "projects/my-project/subscriptions/countersign-push",
+        "x-goog-pubsub-message-id": "2070443601311541",
+        "x-goog-pubsub-publish-time": "2021-02-26T19:13:55.749Z",
+      },
+      credential: garToken,
+      jobs: garJobs,
     },
     artifactory: {
       webhook: "jfrog",
