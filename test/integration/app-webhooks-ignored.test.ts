@@ -41,7 +41,7 @@ async function deliver({ via, body, headers }: Delivery): Promise<Response> {
   const credential = await c.credential(bytes);
   return h.app.request(`http://127.0.0.1:8080/webhooks/${c.webhook}${credential.query}`, {
     method: "POST",
-    body: bytes,
+    body: new Uint8Array(bytes),
     headers: { "content-type": "application/json", ...c.headers, ...headers, ...credential.headers },
   });
 }

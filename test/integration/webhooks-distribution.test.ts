@@ -1,6 +1,7 @@
 // The distribution source against what a real registry sends: docker-registry (distribution 2.8) with
 // `notifications` pointed at a loopback listener, images pushed by skopeo, every captured delivery fed
-// through receiveWebhook exactly as the app would.
+// through receiveWebhook exactly as the app would; pulls and deletes the registry reports go through
+// the whole app, which answers them 202 with their reason.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import {
   webhookSourceSettings,
 } from "../../lib/webhooks/index.ts";
 import type { PushEvent } from "../../lib/webhooks/push-event.ts";
+import { createAppHarness } from "../support/app/harness.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry/images.ts";
 
@@ -137,5 +139,55 @@ describe("distribution 2.8 notifications, end to end", () => {
     await expect(receiveWebhook(toDelivery(first!, unauthenticated), settings)).rejects.toBeInstanceOf(
       WebhookAuthError,
     );
+  });
+
+  it("reports manifest pulls and deletes, which the app answers 202 with their reason", async () => {
+    const gone = await buildAndPushImage(`${registry.host}/test/gone:v1`, { layers: 1, tag: "v1" });
+    const manifest = `${registry.url}/v2/test/gone/manifests`;
+    const accept = "application/vnd.oci.image.manifest.v1+json";
+    expect((await fetch(`${manifest}/v1`, { headers: { accept } })).status).toBe(200);
+    expect((await fetch(`${manifest}/${gone.digest}`, { method: "DELETE" })).status).toBe(202);
+    const actions = (capture: Captured) =>
+      (
+        JSON.parse(new TextDecoder().decode(capture.body)) as {
+          events: { action: string; target: { repository: string } }[];
+        }
+      ).events
+        .filter((event) => event.target.repository === "test/gone")
+        .map((event) => event.action);
+    const deadline = Date.now() + 15_000;
+    const seen = () => captured.flatMap(actions);
+    while (!(seen().includes("pull") && seen().includes("delete")) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const deliveries = captured.filter((capture) =>
+      actions(capture).some((a) => a === "pull" || a === "delete"),
+    );
+    expect(deliveries.length).toBeGreaterThan(0);
+    const app = await createAppHarness(
+      {
+        registries: [{ host: "127.0.0.1:*" }],
+        webhooks: [{ name: "local", kind: "distribution", settings: { auth: { bearer: SECRET } } }],
+      },
+      {},
+    );
+    try {
+      const reasons: string[] = [];
+      for (const delivery of deliveries) {
+        const response = await app.app.request("http://127.0.0.1:8080/webhooks/local", {
+          method: "POST",
+          body: new Uint8Array(delivery.body),
+          headers: toDelivery(delivery).headers,
+        });
+        // A 2.x batch may also carry a push of the same image: that one is queued, the rest ignored.
+        expect(response.status).toBe(202);
+        const result = (await response.json()) as { ignored: { reason: string }[] };
+        reasons.push(...result.ignored.map((ignored) => ignored.reason));
+      }
+      expect(reasons).toContain("pull event");
+      expect(reasons).toContain("delete event");
+    } finally {
+      app.close();
+    }
   });
 });
