@@ -20,7 +20,7 @@ export const webhookRoute = createRoute({
   tags: ["webhooks"],
   summary: "Receive a registry's push notification",
   description:
-    "Authenticates the sender as the named webhook's source kind requires (header secret, HMAC, URL token or OIDC), parses the events, applies the policy, and queues one attach job per allowed push. Redeliveries are recognised by their delivery id. Bodies over 1 MiB are refused.",
+    "Authenticates the sender as the named webhook's source kind requires (header secret, HMAC, URL token or OIDC), parses the events, applies the policy, and queues one attach job per allowed push. A delivery that is not a push (a pull, a delete, a ping, a scan or build notification) is answered 202 with the reason it was ignored. Redeliveries are recognised by their delivery id. Bodies over 1 MiB are refused.",
   request: {
     params: WebhookNameParamSchema,
     body: {
@@ -31,7 +31,9 @@ export const webhookRoute = createRoute({
   },
   responses: {
     202: json("Events accepted (jobs queued) or ignored.", WebhookAcceptedSchema),
-    400: problem("The payload is not what this source sends; `errors` names the field."),
+    400: problem(
+      "The payload is not what this source sends, or a push names an invalid repository, digest or tag; `errors` names the field.",
+    ),
     401: problem("The sender could not be authenticated. Nothing was parsed and no request was made."),
     404: problem("No webhook is configured under this name."),
     413: problem("The body is larger than 1 MiB."),
