@@ -1,5 +1,6 @@
 // Sorting failures into "try again later" and "give up with a reason" (DESIGN.md: transient failures
 // retry with backoff, permanent ones land in a dead-letter record).
+import { TimestampAuthorityError } from "../formats/timestamp/client.ts";
 import { AuthenticationError, RegistryConnectionError, RegistryError } from "../oci/errors.ts";
 import { isUploadSessionLost } from "../oci/remote/blob-upload.ts";
 import { isRetryableStatus } from "../oci/remote/retry.ts";
@@ -21,6 +22,8 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof AuthenticationError)
     return error.status !== undefined && isRetryableStatus(error.status);
   if (error instanceof KmsError) return error.retryable;
+  // A TSA that failed or answered badly: retry, never write the signature without its timestamp.
+  if (error instanceof TimestampAuthorityError) return true;
   // Lock timeouts, lost leases and backend failures pass; a missing or duplicate job will not.
   if (error instanceof JobNotFoundError || error instanceof JobExistsError) return false;
   if (error instanceof StoreError) return true;

@@ -3,6 +3,7 @@
 import type { RegistryProfile } from "../artifacts/profiles.ts";
 import { type FormatName, signatureFormat } from "../formats/index.ts";
 import { isSignatureArtifact, isSignatureMediaType } from "../formats/signature-artifact.ts";
+import type { Timestamper } from "../formats/timestamp/client.ts";
 import type { Descriptor, ImageIndex } from "../oci/descriptor.ts";
 import { isImageIndex } from "../oci/manifest-schema.ts";
 import { ManifestAccept } from "../oci/media-types.ts";
@@ -25,6 +26,8 @@ export interface AttachDeps {
   readonly signer: Signer;
   /** DER, leaf first: the Notary certificate chain of `signer`'s key. */
   readonly certificateChain: readonly Uint8Array[];
+  /** RFC 3161 timestamps for every signature written, when configured (`timestamp` section). */
+  readonly timestamper?: Timestamper;
   /** Serializes `.sig` and fallback-index updates per subject (the registry clients use the same lock). */
   readonly lock: SubjectLock;
   readonly formats: readonly FormatName[];

@@ -7,8 +7,11 @@ import type { Repository } from "../oci/remote/repository.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Target } from "../oci/target.ts";
 import type { Signer } from "../signing/signer.ts";
+import type { NotationTrust } from "./notary/trust-policy.ts";
 import type { TrustAnchorInput } from "./notary/trust-store.ts";
 import type { PublicKeyInput } from "./public-key.ts";
+import type { SigstoreTrustedRoot } from "./sigstore/trusted-root.ts";
+import type { Timestamper } from "./timestamp/client.ts";
 
 /** The fields `recognize` reads: an image manifest, an index, or a descriptor of a referrers list fits. */
 export interface ManifestProbe {
@@ -32,6 +35,12 @@ export interface SignRequest {
   readonly lock: SubjectLock;
   /** The signing time, whole seconds; `org.opencontainers.image.created` of the artifact. */
   readonly created: Date;
+  /**
+   * When set, every signature carries an RFC 3161 timestamp over its signature value (Notary's
+   * `io.cncf.notary.timestampSignature`, the bundle's `rfc3161Timestamps`, cosign's annotation); a TSA
+   * failure fails the signing (TimestampAuthorityError, retryable), never a signature without it.
+   */
+  readonly timestamper?: Timestamper;
 }
 
 export interface WrittenSignature {
@@ -47,8 +56,19 @@ export interface WrittenSignature {
 export interface VerificationMaterial {
   /** Public keys (SPKI DER, PEM, or CryptoKey) for cosign signatures and Sigstore bundles. */
   readonly publicKeys: readonly PublicKeyInput[];
-  /** Trust anchors (DER or PEM) for Notary signatures. */
+  /** Trust anchors (DER or PEM) for Notary signatures: a `ca` store trusting any identity. */
   readonly trustStore: readonly TrustAnchorInput[];
+  /** TSA roots that `trustStore` comes with (a `tsa` store): Notary timestamps are then required. */
+  readonly tsaTrustStore?: readonly TrustAnchorInput[];
+  /** A notation trust policy and its named stores; when set it decides Notary signatures instead. */
+  readonly notation?: NotationTrust;
+  /**
+   * A Sigstore trusted_root.json: transparency logs and timestamping authorities that bundles' tlog
+   * entries and timestamps, and cosign `.sig` timestamps, are checked against (offline).
+   */
+  readonly trustedRoot?: SigstoreTrustedRoot;
+  /** cosign's `--use-signed-timestamps`: a bundle or `.sig` signature must carry a verified timestamp. */
+  readonly requireSignedTimestamp?: boolean;
 }
 
 export interface VerifyRequest {
@@ -56,6 +76,8 @@ export interface VerifyRequest {
   readonly target: Target;
   readonly subject: Descriptor;
   readonly material: VerificationMaterial;
+  /** `<registry>/<repository>` (or `local/<name>` for a layout): what a trust policy's scopes match. */
+  readonly scope?: string;
   readonly now?: Date;
 }
 

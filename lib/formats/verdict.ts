@@ -20,8 +20,14 @@ export type FailureCode =
   | "expired"
   /** `io.cncf.notary.x509chain.thumbprint#S256` does not list the envelope's certificates. */
   | "thumbprint"
-  /** A transparency-log entry or timestamp in a bundle does not verify. */
-  | "transparency";
+  /** A transparency-log entry in a bundle does not verify, or cannot be checked (no trusted log). */
+  | "transparency"
+  /** An RFC 3161 timestamp is missing where required, or does not verify against the trusted TSAs. */
+  | "timestamp"
+  /** The signer is not one of the trust policy's trusted identities. */
+  | "identity"
+  /** No trust policy statement applies to the artifact. */
+  | "policy";
 
 export interface VerificationFailure<Format extends string = string> {
   readonly ok: false;

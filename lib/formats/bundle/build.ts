@@ -7,6 +7,7 @@ import { sha256 } from "../../oci/digest.ts";
 import type { Signer } from "../../signing/signer.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
 import { rfc3339Seconds } from "../time.ts";
+import type { Timestamper } from "../timestamp/client.ts";
 import {
   BundleAnnotation,
   CosignSignPredicateType,
@@ -21,6 +22,8 @@ export interface BuildBundleOptions {
   readonly signer: Signer;
   /** `org.opencontainers.image.created`; default now. */
   readonly created?: Date;
+  /** Adds an RFC 3161 timestamp over the DSSE signature to `timestampVerificationData`. */
+  readonly timestamper?: Timestamper;
 }
 
 export interface SigstoreBundleSignature {
@@ -50,13 +53,18 @@ export async function buildSigstoreBundle(options: BuildBundleOptions): Promise<
   const pae = preAuthEncoding(InTotoPayloadType, statement);
   const signature = await options.signer.sign(pae, "der", { rsaPadding: "pkcs1v15" });
   const { spki } = await options.signer.publicKey();
+  // sigstore-go `TimestampAuthority.GetTimestamp`: SHA-256 over the signature bytes; the bundle keeps
+  // the whole TimeStampResp (protobuf-specs RFC3161SignedTimestamp.signed_timestamp).
+  const timestamp = options.timestamper && (await options.timestamper.timestamp(signature, "SHA-256"));
   // Field order follows the protobuf field numbers, as protojson (cosign) and @sigstore/bundle emit them.
   const bundle = {
     mediaType: SigstoreBundleMediaType,
     verificationMaterial: {
       publicKey: { hint: await publicKeyHint(spki) },
       tlogEntries: [],
-      timestampVerificationData: {},
+      timestampVerificationData: timestamp
+        ? { rfc3161Timestamps: [{ signedTimestamp: toBase64(timestamp.response) }] }
+        : {},
     },
     dsseEnvelope: {
       payload: toBase64(statement),

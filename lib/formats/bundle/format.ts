@@ -19,8 +19,13 @@ export const bundle: SignatureFormat<"bundle"> = {
     );
   },
 
-  async sign({ repository, subject, signer, profile, created }) {
-    const artifact = await buildSigstoreBundle({ subject, signer, created });
+  async sign({ repository, subject, signer, profile, created, timestamper }) {
+    const artifact = await buildSigstoreBundle({
+      subject,
+      signer,
+      created,
+      ...(timestamper && { timestamper }),
+    });
     return writeReferrer({ repository, subject, artifact, profile, created });
   },
 

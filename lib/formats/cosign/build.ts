@@ -4,20 +4,31 @@
 import { toBase64 } from "../../encoding.ts";
 import { digestOf } from "../../oci/digest.ts";
 import type { Signer } from "../../signing/signer.ts";
-import { CosignMediaType, CosignSignatureAnnotation, simpleSigningPayload } from "./payload.ts";
+import type { Timestamper } from "../timestamp/client.ts";
+import {
+  CosignMediaType,
+  CosignSignatureAnnotation,
+  CosignTimestampAnnotation,
+  simpleSigningPayload,
+} from "./payload.ts";
 
 export interface BuildCosignOptions {
   /** `<registry>/<repository>`, e.g. `registry.example.com/team/app`. */
   readonly dockerReference: string;
   readonly subjectDigest: string;
   readonly signer: Signer;
+  /** Adds cosign's RFC 3161 annotation (`cosign sign --timestamp-server-url`). */
+  readonly timestamper?: Timestamper;
 }
 
 export interface CosignLayer {
   readonly mediaType: typeof CosignMediaType.SimpleSigning;
   readonly digest: string;
   readonly size: number;
-  readonly annotations: { readonly [CosignSignatureAnnotation]: string };
+  readonly annotations: {
+    readonly [CosignSignatureAnnotation]: string;
+    readonly [CosignTimestampAnnotation]?: string;
+  };
 }
 
 export interface CosignSignature {
@@ -31,13 +42,23 @@ export async function buildCosignSignature(options: BuildCosignOptions): Promise
   // cosign wants ASN.1 DER for ECDSA (sigstore/sigstore signature/ecdsa.go), and RSASSA-PKCS1-v1_5 with
   // SHA-256 for RSA: `cosign verify --key` loads an RSA key as an RSAPKCS1v15Verifier (verify.ts).
   const signature = await options.signer.sign(payload, "der", { rsaPadding: "pkcs1v15" });
+  // cosign v3 signs through sigstore-go and copies the bundle's first RFC 3161 timestamp (the whole
+  // TimeStampResp, SHA-256 over the raw signature) into the layer as static.RFC3161Timestamp's JSON.
+  const timestamp = options.timestamper && (await options.timestamper.timestamp(signature, "SHA-256"));
   return {
     payload,
     layer: {
       mediaType: CosignMediaType.SimpleSigning,
       digest: await digestOf(payload),
       size: payload.length,
-      annotations: { [CosignSignatureAnnotation]: toBase64(signature) },
+      annotations: {
+        [CosignSignatureAnnotation]: toBase64(signature),
+        ...(timestamp && {
+          [CosignTimestampAnnotation]: JSON.stringify({
+            SignedRFC3161Timestamp: toBase64(timestamp.response),
+          }),
+        }),
+      },
     },
   };
 }

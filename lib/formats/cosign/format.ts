@@ -32,11 +32,12 @@ export const cosign: SignatureFormat<"cosign"> = {
     return layers.length > 0 && layers.every((layer) => layer.mediaType === CosignMediaType.SimpleSigning);
   },
 
-  async sign({ repository, subject, signer, lock }) {
+  async sign({ repository, subject, signer, lock, timestamper }) {
     const signature = await buildCosignSignature({
       dockerReference: repository.name,
       subjectDigest: subject.digest,
       signer,
+      ...(timestamper && { timestamper }),
     });
     return writeCosignSignature({ repository, subject, signature, lock });
   },

@@ -14,6 +14,8 @@ export const CosignMediaType = {
 } as const;
 
 export const CosignSignatureAnnotation = "dev.cosignproject.cosign/signature";
+/** cosign pkg/oci/static `RFC3161TimestampAnnotationKey`: `{"SignedRFC3161Timestamp":"<base64 TimeStampResp>"}`. */
+export const CosignTimestampAnnotation = "dev.sigstore.cosign/rfc3161timestamp";
 export const CosignSignatureType = "cosign container image signature";
 
 // `<registry>/<repository>` without tag or digest (distribution reference grammar, lowercase path).

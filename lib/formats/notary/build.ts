@@ -9,6 +9,7 @@ import { SignatureBuildError } from "../errors.ts";
 import { notaryAlgorithmFor } from "../public-key.ts";
 import { assertSubjectDescriptor } from "../subject.ts";
 import { rfc3339Seconds } from "../time.ts";
+import type { Timestamper } from "../timestamp/client.ts";
 import { CertificateError, certificatePublicKey } from "./certificate.ts";
 import { DefaultSigningAgent, NotaryHeader, NotaryMediaType, SigningSchemeX509 } from "./envelope.ts";
 import { ThumbprintAnnotation, thumbprintAnnotation } from "./thumbprint.ts";
@@ -23,6 +24,8 @@ export interface BuildNotaryOptions {
   readonly expiry?: Date;
   /** Default `Countersign/<version>`. */
   readonly signingAgent?: string;
+  /** Timestamps the signature value into `io.cncf.notary.timestampSignature`. */
+  readonly timestamper?: Timestamper;
 }
 
 export interface NotarySignature {
@@ -57,11 +60,18 @@ export async function buildNotarySignature(options: BuildNotaryOptions): Promise
   const payload = toBase64Url(utf8(JSON.stringify({ targetArtifact: targetArtifact(subject) })));
   const signature = await signer.sign(utf8(`${protectedHeader}.${payload}`), "raw");
   checkSignatureLength(algorithm, signature);
+  // notation-core-go jws `timestampJWS`: an RFC 3161 token over the signature value, hashed with the
+  // signature algorithm's hash, for notary.x509 only; its []byte marshals as padded standard base64.
+  const timestamp = options.timestamper
+    ? await options.timestamper.timestamp(signature, algorithmParameters(algorithm).hash)
+    : undefined;
 
   const envelope = {
     payload,
     protected: protectedHeader,
+    // Field order of notation-core-go's jwsUnprotectedHeader: timestampSignature, x5c, signingAgent.
     header: {
+      ...(timestamp ? { [NotaryHeader.TimestampSignature]: toBase64(timestamp.token) } : {}),
       x5c: certificateChain.map((der) => toBase64(der)),
       [NotaryHeader.SigningAgent]: options.signingAgent ?? DefaultSigningAgent,
     },

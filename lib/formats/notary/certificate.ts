@@ -33,6 +33,8 @@ export interface NotaryCertificate {
   readonly subject: Uint8Array;
   /** For messages only, e.g. `CN=e2e, O=Notary`. */
   readonly subjectName: string;
+  /** The subject's RDNs, each a list of [type, value], types as Go's pkix.Name.String() names them. */
+  readonly subjectRdns: readonly (readonly (readonly [string, string])[])[];
   readonly publicKey: SpkiKey;
   readonly notBefore: Date;
   readonly notAfter: Date;
@@ -64,7 +66,10 @@ export const KeyUsageBit = {
 
 const NAME_LABELS: Readonly<Record<string, string>> = {
   "2.5.4.3": "CN",
+  "2.5.4.5": "SERIALNUMBER",
   "2.5.4.6": "C",
+  "2.5.4.9": "STREET",
+  "2.5.4.17": "POSTALCODE",
   "2.5.4.7": "L",
   "2.5.4.8": "ST",
   "2.5.4.10": "O",
@@ -118,6 +123,11 @@ function parseUnchecked(der: Uint8Array): NotaryCertificate {
     issuer: slice(issuer),
     subject: slice(subject),
     subjectName: displayName(parsed.tbsCertificate.subject),
+    subjectRdns: [...parsed.tbsCertificate.subject].map((rdn) =>
+      [...rdn].map(
+        (attribute) => [NAME_LABELS[attribute.type] ?? attribute.type, attribute.value.toString()] as const,
+      ),
+    ),
     publicKey: parseSpki(slice(spki)),
     notBefore: parsed.tbsCertificate.validity.notBefore.getTime(),
     notAfter: parsed.tbsCertificate.validity.notAfter.getTime(),

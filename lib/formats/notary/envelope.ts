@@ -20,6 +20,8 @@ export const NotaryHeader = {
 
 /** The only signing scheme without a signing authority; `notary.x509.signingAuthority` needs TSA trust. */
 export const SigningSchemeX509 = "notary.x509";
+/** The signer is a signing authority whose `authenticSigningTime` is trusted (no TSA involved). */
+export const SigningSchemeAuthority = "notary.x509.signingAuthority";
 
 export const DefaultSigningAgent = "Countersign/0.1";
 

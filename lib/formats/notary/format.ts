@@ -5,6 +5,7 @@ import { failureDetail } from "../format.ts";
 import { verifyReferrers, writeReferrer } from "../referrer.ts";
 import { buildNotarySignature } from "./build.ts";
 import { NotaryMediaType } from "./envelope.ts";
+import { resolveTrust } from "./trust-resolution.ts";
 import { verifyNotarySignature } from "./verify.ts";
 
 export const notary: SignatureFormat<"notary"> = {
@@ -18,23 +19,46 @@ export const notary: SignatureFormat<"notary"> = {
     return (manifest.artifactType ?? manifest.config?.mediaType) === NotaryMediaType.Signature;
   },
 
-  async sign({ repository, subject, signer, certificateChain, profile, created }) {
-    const artifact = await buildNotarySignature({ subject, signer, certificateChain, signingTime: created });
+  async sign({ repository, subject, signer, certificateChain, profile, created, timestamper }) {
+    const artifact = await buildNotarySignature({
+      subject,
+      signer,
+      certificateChain,
+      signingTime: created,
+      ...(timestamper && { timestamper }),
+    });
     return writeReferrer({ repository, subject, artifact, profile, created });
   },
 
   verify(request) {
+    const { material, scope } = request;
+    // notation-go GetApplicableTrustPolicy: an exact registry scope, else the wildcard statement.
+    const trust = material.notation ? resolveTrust(material.notation, scope) : undefined;
     return verifyReferrers(request, notary, async (signature) => {
+      if (material.notation && !trust) {
+        return {
+          ok: false,
+          detail: `policy: no trust policy statement applies to ${scope ?? "this artifact"}`,
+        };
+      }
       const verdict = await verifyNotarySignature({
         manifest: signature.manifestBytes,
         envelope: signature.layer,
         subject: request.subject,
-        trustStore: request.material.trustStore,
+        trustStore: material.trustStore,
+        ...(material.tsaTrustStore && { tsaTrustStore: material.tsaTrustStore }),
+        ...(trust && { trust }),
         ...(request.now !== undefined && { now: request.now }),
       });
-      return verdict.ok
-        ? { ok: true, detail: `trust anchor ${verdict.trustAnchor}` }
-        : failureDetail(verdict);
+      if (!verdict.ok) return failureDetail(verdict);
+      if (verdict.skipped)
+        return { ok: true, detail: `skipped: trust policy "${verdict.policy}" has level skip` };
+      const parts = [
+        `trust anchor ${verdict.trustAnchor}`,
+        ...(verdict.timestamp ? [`timestamp ${verdict.timestamp.toISOString()}`] : []),
+        ...verdict.warnings.map((warning) => `logged ${warning}`),
+      ];
+      return { ok: true, detail: parts.join("; ") };
     });
   },
 };

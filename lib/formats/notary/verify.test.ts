@@ -119,10 +119,16 @@ describe("verifyNotarySignature", () => {
     ],
     ["another cty", { cty: "application/json" }, "unsupported", /cty/],
     [
-      "the signingAuthority scheme",
-      { "io.cncf.notary.signingScheme": "notary.x509.signingAuthority" },
+      "an unknown signing scheme",
+      { "io.cncf.notary.signingScheme": "notary.x509.other" },
       "unsupported",
       /signing scheme/,
+    ],
+    [
+      "the signingAuthority scheme with signingTime (it takes authenticSigningTime)",
+      { "io.cncf.notary.signingScheme": "notary.x509.signingAuthority" },
+      "malformed",
+      /signingTime must not be present/,
     ],
     ["no signing time", { "io.cncf.notary.signingTime": undefined }, "malformed", /signingTime is missing/],
     [

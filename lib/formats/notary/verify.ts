@@ -1,27 +1,36 @@
-// Verifies a Notary Project signature the way notation does for signing scheme `notary.x509`
-// (notaryproject/specifications, trust-store-trust-policy.md "Signature Verification"): integrity,
-// authenticity against a trust store, expiry and certificate validity, and that it signs the subject.
-import { flattenedVerify, errors as joseErrors } from "jose";
-import { fromBase64, fromBase64Url, fromUtf8 } from "../../encoding.ts";
+// Verifies a Notary Project signature the way notation-go's verifier does (notaryproject/specifications,
+// trust-store-trust-policy.md "Signature Verification"; notation-go verifier.go `processSignature`):
+// integrity (integrity.ts), then under the applicable trust policy statement authenticity against the
+// `ca` or `signingAuthority` stores, trusted identities, expiry, and the authentic timestamp: an RFC 3161
+// timestamp checked against the `tsa` stores (notary.x509), or `authenticSigningTime`
+// (notary.x509.signingAuthority). Each step is enforced, logged or skipped as the level says.
+// Revocation (OCSP/CRL) is not checked: notation passes it offline for certificates that name no
+// responder, which is what Countersign and `notation cert generate-test` issue.
+import { fromBase64, fromBase64Url } from "../../encoding.ts";
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
-import { digestOf, sha256Hex } from "../../oci/digest.ts";
-import { safeParseImageManifest } from "../../oci/manifest-schema.ts";
-import { isSignatureAlgorithm } from "../../signing/algorithm.ts";
-import { importPublicKey } from "../../signing/public-key.ts";
+import { sha256Hex } from "../../oci/digest.ts";
 import type { SignatureAlgorithm } from "../../signing/signer.ts";
 import { notaryAlgorithmFor } from "../public-key.ts";
-import { reject, type Verdict, verdictOf } from "../verdict.ts";
-import { CertificateError, type NotaryCertificate, parseCertificate } from "./certificate.ts";
+import { TimestampVerificationError, verifyTimestampToken } from "../timestamp/token.ts";
+import { Rejection, reject, type Verdict, verdictOf } from "../verdict.ts";
+import type { NotaryCertificate } from "./certificate.ts";
 import { validateCodeSigningChain, validateValidity } from "./chain.ts";
+import { NotaryHeader, SigningSchemeX509 } from "./envelope.ts";
 import {
-  FlattenedJws,
-  NotaryHeader,
-  NotaryMediaType,
-  NotaryPayload,
-  ProtectedHeader,
-  SigningSchemeX509,
-} from "./envelope.ts";
-import { certificateThumbprints, ThumbprintAnnotation } from "./thumbprint.ts";
+  checkEnvelopeBlob,
+  checkManifest,
+  checkProtectedHeader,
+  checkTargetArtifact,
+  checkThumbprintAnnotation,
+  describeKey,
+  parseChain,
+  parseEnvelope,
+  type SigningScheme,
+  verifyJws,
+} from "./integrity.ts";
+import { certificateThumbprints } from "./thumbprint.ts";
+import type { ValidationType } from "./trust-policy.ts";
+import { checkTrustedIdentities, type ResolvedTrust, resolvedDefaultTrust } from "./trust-resolution.ts";
 import { createTrustStore, findTrustAnchor, type TrustAnchorInput } from "./trust-store.ts";
 
 export interface VerifyNotaryOptions {
@@ -31,8 +40,12 @@ export interface VerifyNotaryOptions {
   readonly envelope: Uint8Array;
   /** The artifact the signature must be for. */
   readonly subject: Descriptor;
-  /** Trusted certificates (DER or PEM). */
+  /** Trusted certificates (DER or PEM): a `ca` store under a strict policy trusting any identity. */
   readonly trustStore: readonly TrustAnchorInput[];
+  /** TSA roots beside `trustStore` (a `tsa` store): the signature must then carry a trusted timestamp. */
+  readonly tsaTrustStore?: readonly TrustAnchorInput[];
+  /** The trust policy statement that applies, resolved (trust-resolution.ts); replaces the two above. */
+  readonly trust?: ResolvedTrust;
   /** Verification time; default now. */
   readonly now?: Date;
 }
@@ -41,7 +54,8 @@ export interface NotaryVerified {
   readonly ok: true;
   readonly format: "notary";
   readonly algorithm: SignatureAlgorithm;
-  readonly signingScheme: typeof SigningSchemeX509;
+  readonly signingScheme: SigningScheme;
+  /** `signingTime`, or `authenticSigningTime` under notary.x509.signingAuthority. */
   readonly signingTime: Date;
   readonly expiry?: Date;
   readonly signingAgent?: string;
@@ -50,18 +64,24 @@ export interface NotaryVerified {
   /** Thumbprint of the chain certificate found in the trust store. */
   readonly trustAnchor: string;
   readonly signer: string;
+  /** The trusted RFC 3161 time, when the timestamp was verified. */
+  readonly timestamp?: Date;
+  /** Failures the policy's level logs instead of enforcing (`<code>: <reason>`). */
+  readonly warnings: readonly string[];
+  /** The trust policy statement applied; `skipped` when its level is skip. */
+  readonly policy: string;
+  readonly skipped?: true;
 }
-
-/** Critical headers this verifier understands (notation-core-go signature/jws `headerKeys`). */
-const UNDERSTOOD_CRITICAL = new Set<string>([NotaryHeader.SigningScheme, NotaryHeader.Expiry]);
 
 export function verifyNotarySignature(options: VerifyNotaryOptions): Promise<Verdict<NotaryVerified>> {
   return verdictOf("notary", async () => {
     const now = options.now ?? new Date();
+    const trust = options.trust ?? resolvedDefaultTrust(options.trustStore, options.tsaTrustStore);
+    if (trust.enforcement.integrity === "skip") return skipped(trust.name);
     const manifest = checkManifest(options.manifest, options.subject);
     await checkEnvelopeBlob(manifest, options.envelope);
     const jws = parseEnvelope(options.envelope);
-    const header = checkProtectedHeader(jws.protected);
+    const { header, scheme, signingTime } = checkProtectedHeader(jws.protected);
     const chain = parseChain(jws.header.x5c);
     const leaf = chain[0]!;
     const algorithm = header.alg as SignatureAlgorithm;
@@ -71,210 +91,154 @@ export function verifyNotarySignature(options: VerifyNotaryOptions): Promise<Ver
     const payload = await verifyJws(jws, leaf, algorithm);
     checkTargetArtifact(payload, options.subject);
     await validateCodeSigningChain(chain);
-    const anchor = findTrustAnchor(createTrustStore(options.trustStore), chain);
-    if (!anchor)
-      reject("untrusted", `no certificate of the chain (leaf "${leaf.subjectName}") is in the trust store`);
     const thumbprints = await certificateThumbprints(chain.map((certificate) => certificate.der));
     checkThumbprintAnnotation(manifest, thumbprints);
-    const signingTime = header[NotaryHeader.SigningTime]!;
+
+    const warnings: string[] = [];
+    const step = async (type: ValidationType, body: () => unknown): Promise<void> => {
+      const action = trust.enforcement[type];
+      if (action === "skip") return;
+      try {
+        await body();
+      } catch (error) {
+        if (action === "log" && error instanceof Rejection) warnings.push(`${error.code}: ${error.message}`);
+        else throw error;
+      }
+    };
+    let anchor: NotaryCertificate | undefined;
+    await step("authenticity", () => {
+      anchor = authenticate(trust, scheme, chain);
+      checkTrustedIdentities(trust, leaf);
+    });
     const expiry = header[NotaryHeader.Expiry];
-    if (expiry && now > expiry) reject("expired", `the signature expired at ${expiry.toISOString()}`);
-    // notary.x509 without a trusted timestamp: the chain must be valid both when signed and now.
-    validateValidity(chain, signingTime, "at signing time");
-    validateValidity(chain, now, "now");
+    await step("expiry", () => {
+      // notation-go verifyExpiry: expired unless now is before the expiry.
+      if (expiry && !(now < expiry)) reject("expired", `the signature expired at ${expiry.toISOString()}`);
+    });
+    let timestamp: Date | undefined;
+    await step("authenticTimestamp", async () => {
+      if (scheme === SigningSchemeX509) {
+        timestamp = await checkAuthenticTimestamp(trust, chain, fromBase64Url(jws.signature), jws, now);
+      } else {
+        validateValidity(chain, signingTime, "when the signature was produced");
+      }
+    });
     const signingAgent = jws.header[NotaryHeader.SigningAgent];
     return {
       ok: true,
       format: "notary",
       algorithm,
-      signingScheme: SigningSchemeX509,
+      signingScheme: scheme,
       signingTime,
       ...(expiry ? { expiry } : {}),
       ...(signingAgent !== undefined ? { signingAgent } : {}),
       certificateChain: thumbprints,
-      trustAnchor: await sha256Hex(anchor.der),
+      trustAnchor: anchor ? await sha256Hex(anchor.der) : "",
       signer: leaf.subjectName,
+      ...(timestamp && { timestamp }),
+      warnings,
+      policy: trust.name,
     } satisfies NotaryVerified;
   });
 }
 
-function checkManifest(input: ImageManifest | Uint8Array, subject: Descriptor): ImageManifest {
-  const manifest = safeParseImageManifest(input);
-  if (!manifest) reject("malformed", "the signature manifest is not an OCI image manifest");
-  const type = manifest.artifactType ?? manifest.config.mediaType;
-  if (type !== NotaryMediaType.Signature) {
-    reject("malformed", `not a Notary Project signature manifest (artifact type ${type})`);
-  }
-  if (manifest.layers.length !== 1) {
-    reject(
-      "malformed",
-      `a Notary signature manifest has exactly one layer, this one has ${manifest.layers.length}`,
-    );
-  }
-  const layer = manifest.layers[0]!;
-  if (layer.mediaType !== NotaryMediaType.JwsEnvelope) {
-    reject(
-      "malformed",
-      `the signature layer is ${layer.mediaType}, not a JWS envelope (${NotaryMediaType.JwsEnvelope})`,
-    );
-  }
-  if (!manifest.subject) reject("malformed", "the signature manifest has no subject");
-  if (manifest.subject.digest !== subject.digest) {
-    reject(
-      "subject",
-      `the signature manifest's subject is ${manifest.subject.digest}, not ${subject.digest}`,
-    );
-  }
-  return manifest;
+function skipped(policy: string): NotaryVerified {
+  return {
+    ok: true,
+    format: "notary",
+    algorithm: "ES256",
+    signingScheme: SigningSchemeX509,
+    signingTime: new Date(0),
+    certificateChain: [],
+    trustAnchor: "",
+    signer: "",
+    warnings: [],
+    policy,
+    skipped: true,
+  };
 }
 
-async function checkEnvelopeBlob(manifest: ImageManifest, envelope: Uint8Array): Promise<void> {
-  const layer = manifest.layers[0]!;
-  const digest = await digestOf(envelope);
-  if (digest !== layer.digest || envelope.length !== layer.size) {
+/** notation-go verifyAuthenticity: a certificate of the chain is one of the scheme's trust store type. */
+function authenticate(trust: ResolvedTrust, scheme: SigningScheme, chain: readonly NotaryCertificate[]) {
+  const type = scheme === SigningSchemeX509 ? "ca" : "signingAuthority";
+  if (trust.missing[type]) reject("untrusted", trust.missing[type]);
+  if (trust.stores[type].length === 0) {
     reject(
-      "malformed",
-      `the envelope (${digest}, ${envelope.length} bytes) is not the manifest's layer ${layer.digest}`,
+      "untrusted",
+      `no trusted certificates of type ${type} in trust policy "${trust.name}" (${scheme})`,
     );
   }
+  const anchor = findTrustAnchor(createTrustStore(trust.stores[type]), chain);
+  if (!anchor) {
+    reject(
+      "untrusted",
+      `no certificate of the chain (leaf "${chain[0]!.subjectName}") is in the ${type} trust store`,
+    );
+  }
+  return anchor;
 }
 
-function parseEnvelope(bytes: Uint8Array): FlattenedJws {
-  let json: unknown;
+/**
+ * notation-go `verifyTimestamp`: without a `tsa` store (or with verifyTimestamp afterCertExpiry while
+ * the chain is still valid) the chain must be valid now; otherwise the RFC 3161 token over the signature
+ * must verify against the `tsa` roots, and the timestamp, widened by its accuracy, must lie within every
+ * certificate's validity: then the signature outlives its certificate.
+ */
+async function checkAuthenticTimestamp(
+  trust: ResolvedTrust,
+  chain: readonly NotaryCertificate[],
+  signature: Uint8Array,
+  jws: { readonly header: Readonly<Record<string, unknown>> },
+  now: Date,
+): Promise<Date | undefined> {
+  const expired = chain.some((certificate) => now > certificate.notAfter);
+  const perform = trust.timestampRequired && !(trust.verifyTimestamp === "afterCertExpiry" && !expired);
+  if (!perform) {
+    validateValidity(chain, now, "now");
+    return undefined;
+  }
+  const encoded = jws.header[NotaryHeader.TimestampSignature];
+  if (typeof encoded !== "string" || encoded === "") {
+    reject("timestamp", "no timestamp countersignature was found in the signature envelope");
+  }
+  if (trust.missing.tsa) reject("timestamp", trust.missing.tsa);
+  if (trust.stores.tsa.length === 0) reject("timestamp", "no trusted TSA certificate found in trust store");
+  let token: Uint8Array;
   try {
-    json = JSON.parse(fromUtf8(bytes));
+    token = fromBase64(encoded);
   } catch (error) {
-    reject("malformed", "the signature layer is not a JWS envelope (not JSON)", { cause: error });
+    reject("timestamp", "io.cncf.notary.timestampSignature is not base64", { cause: error });
   }
-  const parsed = FlattenedJws.safeParse(json);
-  if (!parsed.success) {
-    reject("malformed", `not a JWS JSON envelope: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  }
-  return parsed.data;
-}
-
-function checkProtectedHeader(encoded: string): ProtectedHeader {
-  let json: unknown;
+  let verified: Awaited<ReturnType<typeof verifyTimestampToken>>;
   try {
-    json = JSON.parse(fromUtf8(fromBase64Url(encoded)));
+    verified = await verifyTimestampToken(token, {
+      data: signature,
+      authorities: [{ roots: createTrustStore(trust.stores.tsa).anchors.map((c) => c.der), name: "tsa" }],
+      requireSigningCertificateV2: true,
+    });
   } catch (error) {
-    reject("malformed", "the JWS protected header is not base64url JSON", { cause: error });
-  }
-  const parsed = ProtectedHeader.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    reject("malformed", `invalid JWS protected header: ${issue?.path.join(".")} ${issue?.message}`);
-  }
-  const header = parsed.data;
-  // notation-core-go signature/jws/types.go validMethods: never RS*, never HS*, never none.
-  if (!isSignatureAlgorithm(header.alg)) reject("unsupported", `JWS alg ${header.alg} is not allowed`);
-  if (header.cty !== NotaryMediaType.Payload)
-    reject("unsupported", `JWS cty ${header.cty} is not a Notary payload`);
-  const scheme = header[NotaryHeader.SigningScheme];
-  if (scheme !== SigningSchemeX509) reject("unsupported", `signing scheme ${scheme} is not supported`);
-  if (header[NotaryHeader.AuthenticSigningTime]) {
-    reject("malformed", `${NotaryHeader.AuthenticSigningTime} must not be present for ${SigningSchemeX509}`);
-  }
-  const signingTime = header[NotaryHeader.SigningTime];
-  if (!signingTime) reject("malformed", `${NotaryHeader.SigningTime} is missing`);
-  const expiry = header[NotaryHeader.Expiry];
-  if (expiry && expiry <= signingTime) reject("malformed", "the expiry is not after the signing time");
-  checkCritical(header);
-  return header;
-}
-
-function checkCritical(header: ProtectedHeader): void {
-  const crit = header.crit;
-  if (crit.length === 0) reject("malformed", "crit must not be empty (RFC 7515 §4.1.11)");
-  if (new Set(crit).size !== crit.length) reject("malformed", "crit lists a header twice");
-  for (const name of crit) {
-    if (!UNDERSTOOD_CRITICAL.has(name)) reject("unsupported", `critical header ${name} is not understood`);
-    if (!(name in header)) reject("malformed", `critical header ${name} is not present`);
-  }
-  if (!crit.includes(NotaryHeader.SigningScheme)) {
-    reject("malformed", `${NotaryHeader.SigningScheme} must be marked critical`);
-  }
-  if (header[NotaryHeader.Expiry] && !crit.includes(NotaryHeader.Expiry)) {
-    reject("malformed", `${NotaryHeader.Expiry} must be marked critical`);
-  }
-}
-
-function parseChain(x5c: readonly string[]): NotaryCertificate[] {
-  return x5c.map((encoded, index) => {
-    try {
-      return parseCertificate(fromBase64(encoded));
-    } catch (error) {
-      if (error instanceof CertificateError || error instanceof SyntaxError) {
-        reject("certificate", `x5c[${index}] is not a base64 DER certificate`, { cause: error });
-      }
-      throw error;
-    }
-  });
-}
-
-function describeKey(certificate: NotaryCertificate): string {
-  const key = certificate.publicKey;
-  return key.type === "ec" ? `EC ${key.curve}` : `RSA ${key.modulusBits}`;
-}
-
-async function verifyJws(
-  jws: FlattenedJws,
-  leaf: NotaryCertificate,
-  algorithm: SignatureAlgorithm,
-): Promise<unknown> {
-  const key = await importPublicKey(leaf.publicKey.spki, algorithm);
-  let payload: Uint8Array;
-  try {
-    ({ payload } = await flattenedVerify(jws, key, {
-      algorithms: [algorithm],
-      crit: { [NotaryHeader.SigningScheme]: true, [NotaryHeader.Expiry]: true },
-    }));
-  } catch (error) {
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-      reject("signature", "the JWS signature does not verify with the signing certificate's key", {
+    if (error instanceof TimestampVerificationError) {
+      reject("timestamp", `the timestamp countersignature does not verify: ${error.message}`, {
         cause: error,
       });
     }
-    if (error instanceof joseErrors.JOSEError)
-      reject("malformed", `invalid JWS: ${error.message}`, { cause: error });
     throw error;
   }
-  try {
-    return JSON.parse(fromUtf8(payload));
-  } catch (error) {
-    reject("malformed", "the JWS payload is not JSON", { cause: error });
+  const lower = new Date(verified.genTime.getTime() - verified.accuracyMs);
+  const upper = new Date(verified.genTime.getTime() + verified.accuracyMs);
+  for (const certificate of chain) {
+    if (lower < certificate.notBefore) {
+      reject(
+        "expired",
+        `the timestamp (${verified.genTime.toISOString()}) can be before certificate "${certificate.subjectName}" became valid at ${certificate.notBefore.toISOString()}`,
+      );
+    }
+    if (upper > certificate.notAfter) {
+      reject(
+        "expired",
+        `the timestamp (${verified.genTime.toISOString()}) can be after certificate "${certificate.subjectName}" expired at ${certificate.notAfter.toISOString()}`,
+      );
+    }
   }
-}
-
-function checkTargetArtifact(payload: unknown, subject: Descriptor): void {
-  const parsed = NotaryPayload.safeParse(payload);
-  if (!parsed.success) reject("malformed", "the JWS payload is not a Notary payload with targetArtifact");
-  const target = parsed.data.targetArtifact;
-  if (target.digest !== subject.digest) {
-    reject("subject", `the signature is for ${target.digest}, not ${subject.digest}`);
-  }
-  if (target.size !== subject.size || target.mediaType !== subject.mediaType) {
-    reject(
-      "subject",
-      `targetArtifact (${target.mediaType}, ${target.size} bytes) differs from the subject ` +
-        `(${subject.mediaType}, ${subject.size} bytes)`,
-    );
-  }
-}
-
-function checkThumbprintAnnotation(manifest: ImageManifest, thumbprints: readonly string[]): void {
-  const value = manifest.annotations?.[ThumbprintAnnotation];
-  if (value === undefined) reject("thumbprint", `the manifest has no ${ThumbprintAnnotation} annotation`);
-  let listed: unknown;
-  try {
-    listed = JSON.parse(value);
-  } catch (error) {
-    reject("thumbprint", `${ThumbprintAnnotation} is not a JSON array`, { cause: error });
-  }
-  const matches =
-    Array.isArray(listed) &&
-    listed.length === thumbprints.length &&
-    listed.every((entry, i) => typeof entry === "string" && entry.toLowerCase() === thumbprints[i]);
-  if (!matches)
-    reject("thumbprint", `${ThumbprintAnnotation} does not list the SHA-256 of the x5c certificates`);
+  return verified.genTime;
 }
