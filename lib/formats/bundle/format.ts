@@ -36,6 +36,8 @@ export const bundle: SignatureFormat<"bundle"> = {
         const verdict = await verifySigstoreBundle(signature.layer, {
           publicKey,
           subjectDigest: request.subject.digest,
+          ...(request.material.trustedRoot && { trustedRoot: request.material.trustedRoot }),
+          ...(request.material.requireSignedTimestamp && { requireSignedTimestamp: true }),
         });
         if (verdict.ok) return { ok: true, detail: `public key #${i + 1} (hint ${verdict.keyHint})` };
         last = failureDetail(verdict);

@@ -11,6 +11,7 @@ import { sha256Hex } from "../../oci/digest.ts";
 import { algorithmParameters, type HashName } from "../../signing/algorithm.ts";
 import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
+import type { SigstoreTrustedRoot } from "../sigstore/trusted-root.ts";
 import { type FailureCode, reject, type Verdict, verdictOf } from "../verdict.ts";
 import { publicKeyHint } from "./build.ts";
 import { withDsseHash } from "./signature-content.ts";
@@ -36,6 +37,10 @@ import {
 export type BundleAlgorithm = "ES256" | "ES384" | "ES512" | "RS256";
 
 export interface VerifyBundleOptions extends TrustedRootOptions {
+  /** A trusted_root.json, used as written; replaces `transparencyLogs` and `timestampAuthorities`. */
+  readonly trustedRoot?: SigstoreTrustedRoot;
+  /** cosign's `--use-signed-timestamps`: at least one RFC 3161 timestamp must verify. */
+  readonly requireSignedTimestamp?: boolean;
   readonly publicKey: PublicKeyInput;
   /** DSSE bundles: the statement must name this digest (`sha256:<hex>`). */
   readonly subjectDigest?: string;
@@ -64,7 +69,7 @@ const ERROR_CODES: Readonly<Record<string, FailureCode>> = {
   SIGNATURE_ERROR: "signature",
   PUBLIC_KEY_ERROR: "key",
   CERTIFICATE_ERROR: "key",
-  TIMESTAMP_ERROR: "transparency",
+  TIMESTAMP_ERROR: "timestamp",
 };
 
 export function verifySigstoreBundle(
@@ -101,9 +106,19 @@ export function verifySigstoreBundle(
     const hint = material.content.publicKey.hint;
     const ownHint = await publicKeyHint(key.spki);
     // Keyed by the bundle's own hint: whether it names our key is reported, the signature decides.
-    const trust = toTrustMaterial(TrustedRoot.fromJSON(await trustedRootJson(options)), {
-      [hint]: verificationPublicKey(key),
-    });
+    const root = options.trustedRoot?.document ?? (await trustedRootJson(options));
+    const trust = toTrustMaterial(TrustedRoot.fromJSON(root), { [hint]: verificationPublicKey(key) });
+    // @sigstore/verify checks timestamps before log entries; entries no trusted log can check are the
+    // first thing wrong with such a bundle, so they are named first.
+    if (material.tlogEntries.length > 0 && trust.tlogs.length === 0) {
+      reject(
+        "transparency",
+        `the bundle has ${material.tlogEntries.length} transparency-log entries and no trusted log to check them`,
+      );
+    }
+    const stamps = material.timestampVerificationData?.rfc3161Timestamps.length ?? 0;
+    if (options.requireSignedTimestamp && stamps === 0)
+      reject("timestamp", "the bundle carries no RFC 3161 timestamp");
     const content = bundle.content;
     if (content.$case === "messageSignature" && !options.artifact) {
       reject("malformed", "a message-signature bundle can only be verified with the artifact bytes");
@@ -113,7 +128,8 @@ export function verifySigstoreBundle(
       entity = withDsseHash(entity, content.dsseEnvelope, hashOf(algorithm), sigstoreCrypto.verify);
     }
     try {
-      new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
+      const timestampThreshold = options.requireSignedTimestamp ? 1 : 0;
+      new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold }).verify(entity);
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
       const pss = code === "SIGNATURE_ERROR" ? await pssSigned(key, content, options.artifact) : undefined;

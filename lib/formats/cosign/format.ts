@@ -12,7 +12,7 @@ import {
   type VerifyRequest,
 } from "../format.ts";
 import { buildCosignSignature } from "./build.ts";
-import { CosignMediaType, CosignSignatureAnnotation } from "./payload.ts";
+import { CosignMediaType, CosignSignatureAnnotation, CosignTimestampAnnotation } from "./payload.ts";
 import { cosignSignatureTag } from "./signature-manifest.ts";
 import { verifyCosignSignature } from "./verify.ts";
 import { writeCosignSignature } from "./write.ts";
@@ -58,6 +58,8 @@ async function verifySigLayers(request: VerifyRequest): Promise<SignatureVerdict
       continue;
     }
     const payload = await readBlobBytes(target, layer);
+    const { trustedRoot, requireSignedTimestamp } = request.material;
+    const timestampAnnotation = layer.annotations?.[CosignTimestampAnnotation];
     let result: { ok: boolean; detail: string } = { ok: false, detail: "no public key configured" };
     for (const [i, publicKey] of request.material.publicKeys.entries()) {
       const verdict = await verifyCosignSignature({
@@ -65,8 +67,12 @@ async function verifySigLayers(request: VerifyRequest): Promise<SignatureVerdict
         signatureBase64,
         publicKey,
         subjectDigest: subject.digest,
+        ...(timestampAnnotation !== undefined && { timestampAnnotation }),
+        ...(trustedRoot && { timestampAuthorities: trustedRoot.timestampAuthorities }),
+        ...(requireSignedTimestamp && { requireTimestamp: true }),
       });
-      result = verdict.ok ? { ok: true, detail: `public key #${i + 1}` } : failureDetail(verdict);
+      const stamped = verdict.ok && verdict.timestamp ? `, timestamp ${verdict.timestamp.toISOString()}` : "";
+      result = verdict.ok ? { ok: true, detail: `public key #${i + 1}${stamped}` } : failureDetail(verdict);
       if (result.ok) break;
     }
     verdicts.push({ digest, ...result });

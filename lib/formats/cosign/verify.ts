@@ -9,6 +9,12 @@ import { algorithmParameters, curveAlgorithm } from "../../signing/algorithm.ts"
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
+import { parseTimestampResponse, TimestampFormatError } from "../timestamp/messages.ts";
+import {
+  type TimestampAuthority,
+  TimestampVerificationError,
+  verifyTimestampToken,
+} from "../timestamp/token.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
 import { CosignSignatureType, SimpleSigningPayload } from "./payload.ts";
 
@@ -26,6 +32,12 @@ export interface VerifyCosignOptions {
   readonly dockerReference?: string;
   /** Pin one algorithm; by default every algorithm cosign or Countersign may have used with this key. */
   readonly algorithm?: CosignAlgorithm;
+  /** The layer annotation `dev.sigstore.cosign/rfc3161timestamp`, if any. */
+  readonly timestampAnnotation?: string;
+  /** A trusted root's timestamping authorities: a present timestamp must verify against them. */
+  readonly timestampAuthorities?: readonly TimestampAuthority[];
+  /** cosign's `--use-signed-timestamps`: a verified timestamp is required. */
+  readonly requireTimestamp?: boolean;
 }
 
 export interface CosignVerified {
@@ -34,6 +46,8 @@ export interface CosignVerified {
   readonly algorithm: CosignAlgorithm;
   readonly dockerReference: string;
   readonly subjectDigest: string;
+  /** The verified RFC 3161 time, when a timestamp was checked. */
+  readonly timestamp?: Date;
 }
 
 export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Verdict<CosignVerified>> {
@@ -62,8 +76,60 @@ export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Ver
     if (options.dockerReference !== undefined && reference !== options.dockerReference) {
       reject("subject", `the signature names ${reference}, not ${options.dockerReference}`);
     }
-    return { ok: true, format: "cosign", algorithm, dockerReference: reference, subjectDigest: digest };
+    const timestamp = await checkTimestamp(options, signature);
+    return {
+      ok: true,
+      format: "cosign",
+      algorithm,
+      dockerReference: reference,
+      subjectDigest: digest,
+      ...(timestamp && { timestamp }),
+    };
   });
+}
+
+/**
+ * cosign `VerifyRFC3161Timestamp`: the annotation holds a TimeStampResp over the raw signature bytes,
+ * checked against the trusted root's TSAs. cosign looks at it only with --use-signed-timestamps; here a
+ * timestamp is also checked whenever TSAs are given (a present timestamp that does not verify fails).
+ */
+async function checkTimestamp(
+  options: VerifyCosignOptions,
+  signature: Uint8Array,
+): Promise<Date | undefined> {
+  const annotation = options.timestampAnnotation;
+  const authorities = options.timestampAuthorities ?? [];
+  if (annotation === undefined) {
+    if (options.requireTimestamp) reject("timestamp", "the signature carries no RFC 3161 timestamp");
+    return undefined;
+  }
+  if (authorities.length === 0) {
+    if (options.requireTimestamp)
+      reject("timestamp", "no TSA root certificate(s) provided to verify the timestamp");
+    return undefined;
+  }
+  let response: Uint8Array;
+  try {
+    const parsed = JSON.parse(annotation) as { SignedRFC3161Timestamp?: unknown };
+    if (typeof parsed.SignedRFC3161Timestamp !== "string") throw new TypeError("no SignedRFC3161Timestamp");
+    response = fromBase64(parsed.SignedRFC3161Timestamp);
+  } catch (error) {
+    reject("timestamp", 'the RFC 3161 timestamp annotation is not {"SignedRFC3161Timestamp": base64}', {
+      cause: error,
+    });
+  }
+  try {
+    const { status, token } = parseTimestampResponse(response);
+    if ((status !== 0 && status !== 1) || !token)
+      reject("timestamp", `the timestamp response has status ${status}`);
+    const verified = await verifyTimestampToken(token, { data: signature, authorities });
+    return verified.genTime;
+  } catch (error) {
+    if (error instanceof TimestampVerificationError || error instanceof TimestampFormatError) {
+      reject("timestamp", `the RFC 3161 timestamp does not verify: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function parseClaims(payload: Uint8Array): SimpleSigningPayload {
