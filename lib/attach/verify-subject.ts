@@ -22,6 +22,8 @@ export interface VerifyOptions {
   readonly subject: Descriptor;
   readonly formats: readonly FormatName[];
   readonly material: VerificationMaterial;
+  /** `<registry>/<repository>`: the scope a notation trust policy statement is chosen by. */
+  readonly scope?: string;
   readonly now?: Date;
 }
 

@@ -15,6 +15,7 @@ import { dataDirCertificateStore, openSigner } from "../../node/key-files.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 import type { CliIo } from "../io.ts";
 import { sourceReference, TargetOpener } from "../targets.ts";
+import { TIMESTAMP_HELP, timestamperOption } from "../timestamp-options.ts";
 
 export const FORMAT_HELP = `--format F        ${signatureFormats.map((format) => `${format.name} (${format.summary})`).join(",\n                    ")};
                     repeatable; default all of them`;
@@ -47,6 +48,7 @@ Options:
   --profile NAME    registry profile (distribution, ecr, ghcr, ...); default chosen from the host
   --data-dir DIR    where the default certificate is kept (default .countersign)
   --force           sign even when a signature by this key is already attached
+${TIMESTAMP_HELP}
 ${COMMON_HELP}`,
 
   async run(args: readonly string[], io: CliIo): Promise<number> {
@@ -58,6 +60,8 @@ ${COMMON_HELP}`,
       profile: { type: "string" },
       "data-dir": { type: "string" },
       force: { type: "boolean" },
+      "timestamp-url": { type: "string" },
+      "timestamp-root-cert": { type: "string" },
     } as const;
     const parsed = parseCommandArgs(this, args, io, options, ["ref"]);
     if (!parsed) return EXIT_OK;
@@ -65,6 +69,7 @@ ${COMMON_HELP}`,
     if (values.key === undefined) throw new UsageError("--key is required");
     const formats = formatsOption(values.format);
     const profile = values.profile === undefined ? undefined : profileNamed(values.profile);
+    const timestamper = await timestamperOption(values["timestamp-url"], values["timestamp-root-cert"]);
     return new TargetOpener({ plainHttp: values["plain-http"] === true, io }).use(async (opener) => {
       const opened = await opener.open(parsed.positionals[0]!);
       if (opened.kind !== "registry")
@@ -89,6 +94,7 @@ ${COMMON_HELP}`,
             continue;
           }
           const written = await signSubject({
+            ...(timestamper && { timestamper }),
             repository,
             subject,
             format,

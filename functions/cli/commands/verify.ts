@@ -6,6 +6,7 @@ import { verifySubject } from "../../../lib/attach/verify-subject.ts";
 import type { VerificationMaterial } from "../../../lib/formats/format.ts";
 import { signatureFormat } from "../../../lib/formats/index.ts";
 import type { PublicKeyInput } from "../../../lib/formats/public-key.ts";
+import type { Repository } from "../../../lib/oci/remote/repository.ts";
 import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
 import { isKmsKeyUri } from "../../../lib/signing/key-uri.ts";
 import { openSigner } from "../../node/key-files.ts";
@@ -19,6 +20,7 @@ import {
 } from "../command.ts";
 import type { CliIo } from "../io.ts";
 import { sourceReference, TargetOpener } from "../targets.ts";
+import { TRUST_HELP, withTrustOptions } from "../trust-options.ts";
 import { FORMAT_HELP, formatsOption } from "./sign.ts";
 
 export const verifyCommand: Command = {
@@ -35,6 +37,7 @@ Options:
   --key KEY          public key PEM, private key file, or awskms://… (its public key is fetched)
   ${FORMAT_HELP}
   --trust-store DIR  directory of PEM certificates trusted for Notary signatures (*.pem, *.crt)
+${TRUST_HELP}
   --json             print the full report as JSON
 ${COMMON_HELP}`,
 
@@ -43,6 +46,11 @@ ${COMMON_HELP}`,
       key: { type: "string" },
       format: { type: "string", multiple: true },
       "trust-store": { type: "string" },
+      "tsa-trust-store": { type: "string" },
+      "trust-policy": { type: "string" },
+      "trust-store-root": { type: "string" },
+      "trusted-root": { type: "string" },
+      "use-signed-timestamps": { type: "boolean" },
       json: { type: "boolean" },
     } as const;
     const parsed = parseCommandArgs(this, args, io, options, ["ref"]);
@@ -54,21 +62,25 @@ ${COMMON_HELP}`,
     const keyed = verifiedWith("publicKeys");
     if (keyed !== "" && values.key === undefined) throw new UsageError(`--key is required for ${keyed}`);
     const anchored = verifiedWith("trustStore");
-    if (anchored !== "" && values["trust-store"] === undefined) {
+    if (anchored !== "" && values["trust-store"] === undefined && values["trust-policy"] === undefined) {
       throw new UsageError(
         `--trust-store is required for ${anchored} (a directory with the signing certificate)`,
       );
     }
     const publicKeys = values.key === undefined ? [] : [await publicKeyOf(values.key)];
     const trustStore = values["trust-store"] === undefined ? [] : await readTrustStore(values["trust-store"]);
+    const material = await withTrustOptions({ publicKeys, trustStore }, values);
     return new TargetOpener({ plainHttp: values["plain-http"] === true, io }).use(async (opener) => {
       const opened = await opener.open(parsed.positionals[0]!);
       const subject = await opened.target.resolve(await sourceReference(opened));
+      // notation matches registryScopes against <registry>/<repository>; a layout has only the wildcard.
+      const scope = opened.kind === "registry" ? (opened.target as Repository).name : undefined;
       const reports = await verifySubject({
         target: opened.target,
         subject,
         formats,
-        material: { publicKeys, trustStore },
+        material,
+        ...(scope !== undefined && { scope }),
       });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ subject, formats: reports }, null, 2)}\n`);
