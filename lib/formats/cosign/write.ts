@@ -1,13 +1,16 @@
 // Writes one cosign signature: its layer joins the `sha256-<hex>.sig` manifest beside the image
-// (cosign specs/SIGNATURE_SPEC.md), a read-modify-write of a tag, so under the per-subject lock.
+// (cosign specs/SIGNATURE_SPEC.md). The tag is a read-modify-write shared with every other signer of the
+// image, cosign itself included: a shared tag of the repository (lib/oci/remote/shared-tag.ts), whose
+// settle() confirms that the layer is still listed before the signature is reported written.
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
-import { RegistryError } from "../../oci/errors.ts";
 import { isImageManifest } from "../../oci/manifest-schema.ts";
 import { MediaType } from "../../oci/media-types.ts";
 import type { Repository } from "../../oci/remote/repository.ts";
+import type { TagContent, TagEdit } from "../../oci/remote/shared-tag.ts";
 import type { SubjectLock } from "../../oci/subject-lock.ts";
 import type { WrittenSignature } from "../format.ts";
-import type { CosignSignature } from "./build.ts";
+import type { CosignLayer, CosignSignature } from "./build.ts";
+import { CosignSignatureAnnotation } from "./payload.ts";
 import { appendCosignLayer, cosignSignatureTag } from "./signature-manifest.ts";
 
 export interface CosignWriteOptions {
@@ -18,50 +21,55 @@ export interface CosignWriteOptions {
   readonly lock: SubjectLock;
 }
 
-/** Appends the signature layer to `sha256-<hex>.sig` (no duplicates) and overwrites the tag, under the lock. */
-export function writeCosignSignature(options: CosignWriteOptions): Promise<WrittenSignature> {
+/** Appends the signature layer to `sha256-<hex>.sig` (no duplicates) and overwrites the tag. */
+export async function writeCosignSignature(options: CosignWriteOptions): Promise<WrittenSignature> {
   const { repository, subject, signature, lock } = options;
   const tag = cosignSignatureTag(subject.digest);
-  return lock.withLock(`${repository.name}:${tag}`, async () => {
-    const existing = await readSigManifest(repository, tag);
-    const next = await appendCosignLayer(existing?.manifest, signature.layer);
-    if (!next.appended && existing !== undefined) {
-      return {
-        digest: existing.digest,
-        artifactType: MediaType.CosignSimpleSigning,
-        written: false,
-        fallbackUpdated: false,
-      };
-    }
-    // Both are new in the usual case (a config listing this signature; the first payload for this
-    // subject): upload without a HEAD. Uploading a blob the registry already has is harmless.
-    await repository.pushBlob(next.config.descriptor, next.config.bytes, { knownAbsent: true });
-    await repository.pushBlob(
-      { mediaType: signature.layer.mediaType, digest: signature.layer.digest, size: signature.layer.size },
-      signature.payload,
-      { knownAbsent: true },
-    );
-    const pushed = await repository.pushManifest(next.bytes, MediaType.OciManifest, tag);
-    return {
-      digest: pushed.descriptor.digest,
-      artifactType: MediaType.CosignSimpleSigning,
-      written: true,
-      fallbackUpdated: false,
-    };
-  });
+  // Every signer of one image signs the same payload: once a `.sig` lists it, the blob is there.
+  const { current } = await repository.readSharedTag(tag);
+  if (!sigLayers(current).some((layer) => layer.digest === signature.layer.digest)) {
+    const { mediaType, digest, size } = signature.layer;
+    await repository.pushBlob({ mediaType, digest, size }, signature.payload, { knownAbsent: true });
+  }
+  const update = await lock.withLock(`${repository.name}:${tag}`, () =>
+    repository.updateSharedTag(
+      tag,
+      appendLayer(signature.layer),
+      `cosign signatures ${repository.name}:${tag}`,
+    ),
+  );
+  return {
+    digest: update.descriptor?.digest ?? "",
+    artifactType: MediaType.CosignSimpleSigning,
+    written: update.changed,
+    fallbackUpdated: false,
+  };
 }
 
-async function readSigManifest(
-  repository: Repository,
-  tag: string,
-): Promise<{ manifest: ImageManifest | undefined; digest: string } | undefined> {
-  try {
-    const fetched = await repository.fetchManifest(tag);
-    // An index under the tag is not cosign's: the signature starts a fresh `.sig` manifest over it.
-    const manifest = isImageManifest(fetched.manifest) ? fetched.manifest : undefined;
-    return { manifest, digest: fetched.descriptor.digest };
-  } catch (error) {
-    if (error instanceof RegistryError && error.status === 404) return undefined;
-    throw error;
-  }
+function appendLayer(layer: CosignLayer): TagEdit {
+  const signature = layer.annotations[CosignSignatureAnnotation];
+  const holds = (current: TagContent | undefined) =>
+    sigLayers(current).some(
+      (l) => l.digest === layer.digest && l.annotations?.[CosignSignatureAnnotation] === signature,
+    );
+  return {
+    holds,
+    async apply(current) {
+      if (holds(current)) return undefined;
+      const existing =
+        current !== undefined && isImageManifest(current.manifest) ? current.manifest : undefined;
+      // An index under the tag is not cosign's: the signature starts a fresh `.sig` manifest over it.
+      const next = await appendCosignLayer(existing as ImageManifest | undefined, layer);
+      return {
+        manifest: next.manifest,
+        bytes: next.bytes,
+        mediaType: MediaType.OciManifest,
+        blobs: [next.config],
+      };
+    },
+  };
+}
+
+function sigLayers(current: TagContent | undefined): readonly Descriptor[] {
+  return current !== undefined && isImageManifest(current.manifest) ? current.manifest.layers : [];
 }

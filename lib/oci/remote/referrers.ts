@@ -3,21 +3,19 @@
 // clients keep up to date themselves, serialised per subject through a SubjectLock and, where the
 // registry honours it, guarded by `If-Match` on the index's ETag.
 import type { Descriptor, ImageIndex, Manifest } from "../descriptor.ts";
-import { parseDigest } from "../digest.ts";
-import { RegistryError, RegistryProtocolError } from "../errors.ts";
-import { ImageIndexSchema, parseJson } from "../manifest-schema.ts";
+import { digestOf, parseDigest } from "../digest.ts";
+import { RegistryProtocolError } from "../errors.ts";
+import { ImageIndexSchema, isImageIndex, parseJson } from "../manifest-schema.ts";
 import { isIndexMediaType, MediaType } from "../media-types.ts";
 import { referrerDescriptor, referrersTag } from "../referrers-index.ts";
 import type { SubjectLock } from "../subject-lock.ts";
 import { nextLink } from "./link.ts";
-import { getManifest, putManifest } from "./manifests.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 import { referrersUrl } from "./routes.ts";
+import type { SharedTags, TagContent, TagEdit } from "./shared-tag.ts";
 import type { RegistryRequest } from "./transport.ts";
 
 const MAX_PAGES = 1000;
-/** Conditional-write conflicts (412) tolerated before giving up. */
-const MAX_CONFLICTS = 5;
 
 /** The referrers API's answer, all pages, filtered; undefined when the registry has no API (404). */
 export async function referrersFromApi(
@@ -82,27 +80,25 @@ export interface FallbackIndex {
 /** The tag-schema index of `subject`, undefined when the tag does not exist. */
 export async function readFallbackIndex(
   ctx: RepositoryContext,
-  subjectDigest: string,
+  tags: SharedTags,
+  subject: Descriptor,
+  options: { readonly fresh?: boolean } = {},
 ): Promise<FallbackIndex | undefined> {
-  const tag = referrersTag(subjectDigest);
-  let fetched: Awaited<ReturnType<typeof getManifest>>;
-  try {
-    fetched = await getManifest(ctx, tag);
-  } catch (error) {
-    if (error instanceof RegistryError && error.status === 404) return undefined;
-    throw error;
-  }
-  const what = `referrers index ${ctx.repository}:${tag}`;
-  if (!isIndexMediaType(fetched.descriptor.mediaType)) {
-    throw new RegistryProtocolError(`${what} is a ${fetched.descriptor.mediaType}, not an image index`);
-  }
-  const index = fetched.manifest as ImageIndex;
-  return { index, descriptor: fetched.descriptor, etag: fetched.etag };
+  const read = await tags.read(referrersTag(subject.digest), options);
+  if (read.current === undefined) return undefined;
+  const manifests = entriesOf(ctx, subject, read.current);
+  const { mediaType, bytes } = read.current;
+  return {
+    index: { ...(read.current.manifest as ImageIndex), manifests },
+    descriptor: { mediaType, digest: await digestOf(bytes), size: bytes.length },
+    etag: read.etag,
+  };
 }
 
 /** Referrers through the API, or the tag schema when there is none (a broken tag index lists nothing). */
 export async function listReferrers(
   ctx: RepositoryContext,
+  tags: SharedTags,
   subject: Descriptor,
   artifactType?: string,
 ): Promise<Descriptor[]> {
@@ -112,7 +108,7 @@ export async function listReferrers(
   }
   let fallback: FallbackIndex | undefined;
   try {
-    fallback = await readFallbackIndex(ctx, subject.digest);
+    fallback = await readFallbackIndex(ctx, tags, subject);
   } catch (error) {
     // "…and the tag schema does not return a valid image index, the client SHOULD assume that no referrers exist."
     if (error instanceof RegistryProtocolError) return [];
@@ -131,64 +127,84 @@ export interface ReferrersIndexUpdate {
   readonly conflicts: number;
 }
 
-type Edit = (manifests: readonly Descriptor[]) => Descriptor[] | undefined;
-
 /** Appends `manifest`'s descriptor to `subject`'s tag-schema index; a no-op when listed already. */
 export function addReferrer(
   ctx: RepositoryContext,
   lock: SubjectLock,
+  tags: SharedTags,
   subject: Descriptor,
   manifestDescriptor: Descriptor,
   manifest: Manifest,
 ): Promise<ReferrersIndexUpdate> {
   const entry = referrerDescriptor(manifestDescriptor, manifest);
-  return updateFallbackIndex(ctx, lock, subject, (manifests) =>
-    manifests.some((m) => m.digest === entry.digest) ? undefined : [...manifests, entry],
-  );
+  const listed = (index: TagContent | undefined) =>
+    entriesOf(ctx, subject, index).some((m) => m.digest === entry.digest);
+  return updateFallbackIndex(ctx, lock, tags, subject, {
+    holds: listed,
+    apply: async (index) =>
+      listed(index) ? undefined : indexContent(index, [...entriesOf(ctx, subject, index), entry]),
+  });
 }
 
 /** Removes `digest` from `subject`'s tag-schema index (after deleting a referrer); a no-op when absent. */
 export function removeReferrer(
   ctx: RepositoryContext,
   lock: SubjectLock,
+  tags: SharedTags,
   subject: Descriptor,
   digest: string,
 ): Promise<ReferrersIndexUpdate> {
-  return updateFallbackIndex(ctx, lock, subject, (manifests) =>
-    manifests.some((m) => m.digest === digest) ? manifests.filter((m) => m.digest !== digest) : undefined,
-  );
+  const absent = (index: TagContent | undefined) =>
+    !entriesOf(ctx, subject, index).some((m) => m.digest === digest);
+  return updateFallbackIndex(ctx, lock, tags, subject, {
+    holds: absent,
+    apply: async (index) =>
+      absent(index)
+        ? undefined
+        : indexContent(
+            index,
+            entriesOf(ctx, subject, index).filter((m) => m.digest !== digest),
+          ),
+  });
 }
 
 function updateFallbackIndex(
   ctx: RepositoryContext,
   lock: SubjectLock,
+  tags: SharedTags,
   subject: Descriptor,
-  edit: Edit,
+  edit: TagEdit,
 ): Promise<ReferrersIndexUpdate> {
   parseDigest(subject.digest);
   const key = `${ctx.registry}/${ctx.repository}@${subject.digest}`;
+  const tag = referrersTag(subject.digest);
   return lock.withLock(key, async () => {
-    for (let conflicts = 0; ; conflicts++) {
-      const current = await readFallbackIndex(ctx, subject.digest);
-      const edited = edit((current?.index.manifests ?? []) as Descriptor[]);
-      if (edited === undefined) return { changed: false, index: current?.descriptor, conflicts };
-      const index = {
-        ...(current?.index ?? {}),
-        schemaVersion: 2,
-        mediaType: MediaType.OciIndex,
-        manifests: edited,
-      };
-      const bytes = new TextEncoder().encode(JSON.stringify(index));
-      try {
-        const pushed = await putManifest(ctx, bytes, MediaType.OciIndex, referrersTag(subject.digest), {
-          ...(current?.etag !== undefined && { ifMatch: current.etag }),
-        });
-        return { changed: true, index: pushed.descriptor, conflicts };
-      } catch (error) {
-        // 412: someone else wrote the index since we read it (only where the registry honours If-Match).
-        if (!(error instanceof RegistryError && error.status === 412) || conflicts + 1 >= MAX_CONFLICTS)
-          throw error;
-      }
-    }
+    const { changed, descriptor, conflicts } = await tags.update(
+      tag,
+      edit,
+      `referrers index ${ctx.repository}:${tag}`,
+    );
+    return { changed, index: descriptor, conflicts };
   });
+}
+
+/** The entries of a tag-schema index as read; a tag holding anything else is not ours to overwrite. */
+function entriesOf(ctx: RepositoryContext, subject: Descriptor, index: TagContent | undefined): Descriptor[] {
+  if (index === undefined) return [];
+  if (!isIndexMediaType(index.mediaType) || !isImageIndex(index.manifest)) {
+    const tag = referrersTag(subject.digest);
+    throw new RegistryProtocolError(
+      `referrers index ${ctx.repository}:${tag} is a ${index.mediaType}, not an image index`,
+    );
+  }
+  return index.manifest.manifests as Descriptor[];
+}
+
+function indexContent(current: TagContent | undefined, manifests: Descriptor[]): TagContent {
+  const index = { ...(current?.manifest ?? {}), schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
+  return {
+    manifest: index as ImageIndex,
+    bytes: new TextEncoder().encode(JSON.stringify(index)),
+    mediaType: MediaType.OciIndex,
+  };
 }

@@ -27,6 +27,8 @@ export class RegistryCapabilities {
   referrersApi: boolean | undefined;
   /** A monolithic POST with `?digest=` completed with 201 (true) or opened a session with 202 (false). */
   singlePostUpload: boolean | undefined;
+  /** A manifest PUT with a wrong If-Match was refused with 412 (true) or accepted (false). */
+  conditionalWrites: boolean | undefined;
 }
 
 export interface RepositoryContext extends RepositoryRoutes {

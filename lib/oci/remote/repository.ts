@@ -4,7 +4,7 @@
 
 import type { Descriptor, Manifest } from "../descriptor.ts";
 import { isDigest } from "../digest.ts";
-import { EmptyJson } from "../media-types.ts";
+import { EmptyJson, MediaType } from "../media-types.ts";
 import { Reference } from "../reference.ts";
 import type { SubjectLock } from "../subject-lock.ts";
 import type { PushedManifest, Target } from "../target.ts";
@@ -28,6 +28,13 @@ import {
   removeReferrer,
 } from "./referrers.ts";
 import type { RepositoryContext } from "./repository-context.ts";
+import {
+  type SharedTagPolicy,
+  SharedTags,
+  type TagEdit,
+  type TagRead,
+  type TagUpdate,
+} from "./shared-tag.ts";
 import { listTags } from "./tags.ts";
 
 export interface PushBlobOptions {
@@ -44,10 +51,17 @@ export class Repository implements Target {
   readonly repository: string;
   readonly #ctx: RepositoryContext;
   readonly #lock: SubjectLock;
+  readonly #tags: SharedTags;
 
-  constructor(context: RepositoryContext, lock: SubjectLock) {
+  constructor(context: RepositoryContext, lock: SubjectLock, tagPolicy?: Partial<SharedTagPolicy>) {
     this.#ctx = context;
     this.#lock = lock;
+    // A blob under a shared tag (a `.sig` config) is new content each time: no HEAD first.
+    this.#tags = new SharedTags(
+      context,
+      (blob) => this.pushBlob(blob.descriptor, blob.bytes, { knownAbsent: true }),
+      tagPolicy,
+    );
     this.registry = context.registry;
     this.repository = context.repository;
     this.name = `${context.registry}/${context.repository}`;
@@ -126,7 +140,7 @@ export class Repository implements Target {
   }
 
   referrers(subject: Descriptor, artifactType?: string): Promise<Descriptor[]> {
-    return listReferrers(this.#ctx, subject, artifactType);
+    return listReferrers(this.#ctx, this.#tags, subject, artifactType);
   }
 
   /** Whether the registry has the referrers API (asked once per registry, then cached). */
@@ -134,9 +148,11 @@ export class Repository implements Target {
     return referrersCapability(this.#ctx, EmptyJson.digest);
   }
 
-  /** The tag-schema index of `subject` (`sha256-<hex>`), undefined when there is none. */
+  /** The tag-schema index of `subject` (`sha256-<hex>`) as the registry holds it now, undefined when there is none. */
   fallbackIndex(subject: Descriptor | string): Promise<FallbackIndex | undefined> {
-    return readFallbackIndex(this.#ctx, typeof subject === "string" ? subject : subject.digest);
+    const digest = typeof subject === "string" ? subject : subject.digest;
+    const probe = { mediaType: MediaType.OciManifest, digest, size: 0 };
+    return readFallbackIndex(this.#ctx, this.#tags, probe, { fresh: true });
   }
 
   /** Adds a pushed manifest to `subject`'s tag-schema index, under the subject lock. */
@@ -145,10 +161,29 @@ export class Repository implements Target {
     manifestDescriptor: Descriptor,
     manifest: Manifest,
   ): Promise<ReferrersIndexUpdate> {
-    return addReferrer(this.#ctx, this.#lock, subject, manifestDescriptor, manifest);
+    return addReferrer(this.#ctx, this.#lock, this.#tags, subject, manifestDescriptor, manifest);
   }
 
   removeReferrer(subject: Descriptor, digest: string): Promise<ReferrersIndexUpdate> {
-    return removeReferrer(this.#ctx, this.#lock, subject, digest);
+    return removeReferrer(this.#ctx, this.#lock, this.#tags, subject, digest);
+  }
+
+  /** A tag several writers keep by read-modify-write (cosign's `.sig`): its last read while fresh. */
+  readSharedTag(tag: string): Promise<TagRead> {
+    return this.#tags.read(tag);
+  }
+
+  /** Applies `edit` to a shared tag (the caller holds the subject's lock); settle() confirms it. */
+  updateSharedTag(tag: string, edit: TagEdit, what: string): Promise<TagUpdate> {
+    return this.#tags.update(tag, edit, what);
+  }
+
+  /**
+   * Waits until a read made after our last write to each shared tag (tag-schema indexes, `.sig`) lists
+   * what we wrote, merging again what another writer overwrote. Call it before reporting a signature
+   * as written; UnconfirmedWriteError when other writers keep overwriting it (try again later).
+   */
+  settle(): Promise<void> {
+    return this.#tags.settle();
   }
 }

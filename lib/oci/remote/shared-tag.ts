@@ -1,0 +1,236 @@
+// Tags that several writers keep up to date by read-modify-write: the referrers tag schema's `<alg>-<hex>`
+// index and cosign's `sha256-<hex>.sig`. distribution-spec leaves their concurrency to clients, and
+// last-writer-wins loses updates: 50 processes signing one image on distribution 2.8 lost 38–87% of the
+// signatures they reported, and that registry ignores If-Match. What keeps every entry here:
+//  1. a write is made from a read at most `maxBaseAgeMs` old (older: read again), with If-Match where the
+//     registry has been seen to refuse a wrong one;
+//  2. after writing, read again once `settleMs` has passed: longer than any writer's read-to-write window
+//     under rule 1, so a writer that read before our write has written by then, and we see what it did;
+//  3. merge again what of ours is missing and write, with jittered backoff, until a read made after our
+//     last write lists it; bounded, then UnconfirmedWriteError (transient: the caller tries again later).
+import type { Descriptor, Manifest } from "../descriptor.ts";
+import { digestOf } from "../digest.ts";
+import { RegistryError } from "../errors.ts";
+import { getManifest, putManifest } from "./manifests.ts";
+import type { RepositoryContext } from "./repository-context.ts";
+
+export interface SharedTagPolicy {
+  /** Oldest read a write may be based on. */
+  readonly maxBaseAgeMs: number;
+  /** Wait after the last write before the confirming read. */
+  readonly settleMs: number;
+  /** Up to this much more, at random, so that writers that collided do not collide again. */
+  readonly jitterMs: number;
+  /** Confirming reads before giving up. */
+  readonly rounds: number;
+}
+
+export const DEFAULT_SHARED_TAG_POLICY: SharedTagPolicy = {
+  maxBaseAgeMs: 500,
+  settleMs: 1200,
+  jitterMs: 400,
+  rounds: 8,
+};
+
+/** A manifest under a shared tag, as read or as about to be written. */
+export interface TagContent {
+  readonly manifest: Manifest;
+  readonly bytes: Uint8Array;
+  readonly mediaType: string;
+  /** Blobs that must exist before the manifest is written (a `.sig` manifest's config). */
+  readonly blobs?: readonly TagBlob[];
+}
+
+export interface TagBlob {
+  readonly descriptor: Descriptor;
+  readonly bytes: Uint8Array;
+}
+
+/** What a tag holds now: undefined when the tag does not exist. */
+export interface TagRead {
+  readonly current: TagContent | undefined;
+  readonly etag: string | undefined;
+  /** performance.now() when the read was answered. */
+  readonly readAt: number;
+}
+
+/**
+ * One writer's change: `apply` returns what to write given what is there (undefined: nothing to change),
+ * and must be repeatable on any later state; `holds` says whether a state already contains it.
+ */
+export interface TagEdit {
+  apply(current: TagContent | undefined): Promise<TagContent | undefined>;
+  holds(current: TagContent | undefined): boolean;
+}
+
+export interface TagUpdate {
+  /** False when the tag already held the edit (no write). */
+  readonly changed: boolean;
+  /** The manifest now under the tag (undefined if there is none). */
+  readonly descriptor: Descriptor | undefined;
+  /** Conditional writes the registry refused (412) before this one went through. */
+  readonly conflicts: number;
+}
+
+export class UnconfirmedWriteError extends Error {
+  readonly tag: string;
+  constructor(what: string, tag: string, rounds: number) {
+    super(
+      `${what}: our entry was still missing from ${tag} after ${rounds} re-reads (other writers keep ` +
+        "overwriting it); the signature is written but not listed, try again",
+    );
+    this.name = "UnconfirmedWriteError";
+    this.tag = tag;
+  }
+}
+
+type PushBlob = (blob: TagBlob) => Promise<void>;
+
+/** Per repository: the last read of each shared tag, and our edits that a read has not yet confirmed. */
+export class SharedTags {
+  readonly #ctx: RepositoryContext;
+  readonly #policy: SharedTagPolicy;
+  readonly #pushBlob: PushBlob;
+  readonly #reads = new Map<string, TagRead>();
+  readonly #pending = new Map<string, { edits: TagEdit[]; lastWriteAt: number; what: string }>();
+
+  constructor(ctx: RepositoryContext, pushBlob: PushBlob, policy: Partial<SharedTagPolicy> = {}) {
+    this.#ctx = ctx;
+    this.#pushBlob = pushBlob;
+    this.#policy = { ...DEFAULT_SHARED_TAG_POLICY, ...policy };
+  }
+
+  /** The tag's content, from the last read while it is fresh enough to write from, else read again. */
+  async read(tag: string, options: { readonly fresh?: boolean } = {}): Promise<TagRead> {
+    const known = this.#reads.get(tag);
+    if (
+      !options.fresh &&
+      known !== undefined &&
+      performance.now() - known.readAt <= this.#policy.maxBaseAgeMs
+    )
+      return known;
+    let read: TagRead;
+    try {
+      const fetched = await getManifest(this.#ctx, tag);
+      const { manifest, bytes, descriptor, etag } = fetched;
+      read = {
+        current: { manifest, bytes, mediaType: descriptor.mediaType },
+        etag,
+        readAt: performance.now(),
+      };
+    } catch (error) {
+      if (!(error instanceof RegistryError && error.status === 404)) throw error;
+      read = { current: undefined, etag: undefined, readAt: performance.now() };
+    }
+    this.#reads.set(tag, read);
+    return read;
+  }
+
+  /** Applies `edit` to the tag (read-modify-write) and remembers it until settle() confirms it. */
+  async update(tag: string, edit: TagEdit, what: string): Promise<TagUpdate> {
+    const result = await this.#write(tag, [edit]);
+    const { changed } = result;
+    // Already there: whoever wrote it confirms it.
+    if (!changed) return result;
+    const pending = this.#pending.get(tag) ?? { edits: [], lastWriteAt: 0, what };
+    pending.edits.push(edit);
+    pending.lastWriteAt = performance.now();
+    this.#pending.set(tag, pending);
+    return result;
+  }
+
+  /** Until a read made `settleMs` after our last write shows every edit of ours, merge and write again. */
+  async settle(): Promise<void> {
+    for (const [tag, pending] of this.#pending) {
+      for (let round = 0; ; round++) {
+        if (round >= this.#policy.rounds) throw new UnconfirmedWriteError(pending.what, tag, round);
+        const due = pending.lastWriteAt + this.#policy.settleMs + Math.random() * this.#policy.jitterMs;
+        await sleep(due - performance.now());
+        const { current } = await this.read(tag, { fresh: true });
+        const missing = pending.edits.filter((edit) => !edit.holds(current));
+        if (missing.length === 0) break;
+        if ((await this.#write(tag, missing)).changed) pending.lastWriteAt = performance.now();
+      }
+      this.#pending.delete(tag);
+    }
+  }
+
+  async #write(tag: string, edits: readonly TagEdit[]): Promise<TagUpdate> {
+    let rereadForEtag = false;
+    for (let conflicts = 0; ; conflicts++) {
+      const base = await this.read(tag);
+      // Our own last write carries no ETag: where If-Match works, fetch one before writing again.
+      if (
+        this.#ctx.capabilities.conditionalWrites &&
+        base.current !== undefined &&
+        base.etag === undefined &&
+        !rereadForEtag
+      ) {
+        rereadForEtag = true;
+        this.#reads.delete(tag);
+        continue;
+      }
+      let next: TagContent | undefined = base.current;
+      let changed = false;
+      for (const edit of edits) {
+        const edited = await edit.apply(next);
+        if (edited !== undefined) {
+          next = edited;
+          changed = true;
+        }
+      }
+      if (!changed || next === undefined) {
+        const descriptor = next === undefined ? undefined : await descriptorOf(next);
+        return { changed: false, descriptor, conflicts };
+      }
+      for (const blob of next.blobs ?? []) await this.#pushBlob(blob);
+      // Rule 1: pushing blobs took time; a base that has grown too old is read again first.
+      if (performance.now() - base.readAt > this.#policy.maxBaseAgeMs) {
+        this.#reads.delete(tag);
+        continue;
+      }
+      const ifMatch = await this.#ifMatch(base);
+      try {
+        await putManifest(this.#ctx, next.bytes, next.mediaType, tag, {
+          ...(ifMatch !== undefined && { ifMatch }),
+        });
+        if (ifMatch !== undefined && ifMatch !== base.etag) {
+          // The probe's wrong ETag was accepted: this registry ignores If-Match. The write itself was
+          // made from a fresh read, which is all an unconditional write could be.
+          this.#ctx.capabilities.conditionalWrites = false;
+        }
+        // What we wrote is the new base, as old as the read it was made from.
+        this.#reads.set(tag, { current: next, etag: undefined, readAt: base.readAt });
+        return { changed: true, descriptor: await descriptorOf(next), conflicts };
+      } catch (error) {
+        if (!(error instanceof RegistryError && error.status === 412) || conflicts >= this.#policy.rounds)
+          throw error;
+        if (ifMatch !== base.etag) this.#ctx.capabilities.conditionalWrites = true;
+        // Someone wrote since our read (or this was the probe): read again and re-apply.
+        this.#reads.delete(tag);
+      }
+    }
+  }
+
+  /**
+   * The If-Match to send: the base's ETag where the registry honours it; where that is not known yet,
+   * a deliberately wrong one, once: a 412 proves the registry checks it (DESIGN.md: do not assume it
+   * from a header), a 201 proves it does not.
+   */
+  async #ifMatch(base: TagRead): Promise<string | undefined> {
+    const etag = base.etag;
+    if (etag === undefined) return undefined;
+    const known = this.#ctx.capabilities.conditionalWrites;
+    if (known === false) return undefined;
+    if (known === true) return etag;
+    return `"countersign-probe-${crypto.randomUUID()}"`;
+  }
+}
+
+async function descriptorOf(content: TagContent): Promise<Descriptor> {
+  return { mediaType: content.mediaType, digest: await digestOf(content.bytes), size: content.bytes.length };
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
