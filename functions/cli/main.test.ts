@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import type { CliIo } from "./io.ts";
@@ -64,11 +65,8 @@ describe("runCli", () => {
     const misuse = memoryIo();
     expect(await runCli(["misuse"], misuse.io, commands)).toBe(2);
     expect(misuse.stderr()).toBe(
-      "countersign misuse: bad flag combination\nRun 'countersign misuse --help' for usage.\n",
+      "countersign misuse: bad flag combination (see 'countersign misuse --help')\n",
     );
-    const unknownFlag = memoryIo();
-    expect(await runCli(["keys", "list", "--nope"], unknownFlag.io, commands)).toBe(2);
-    expect(unknownFlag.stderr()).toMatch(/Unknown option '--nope'/);
 
     const quiet = memoryIo();
     expect(await runCli(["explode"], quiet.io, commands)).toBe(1);
@@ -76,6 +74,68 @@ describe("runCli", () => {
     const debug = memoryIo({ COUNTERSIGN_DEBUG: "1" });
     expect(await runCli(["explode"], debug.io, commands)).toBe(1);
     expect(debug.stderr()).toMatch(/\n\s+at /);
+  });
+
+  it("answers option mistakes in one line of its own, without node:util's `--` advice", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["keys", "list", "--nope"],
+        "countersign keys list: unknown option --nope: keys list takes --help, --plain-http, --long (see 'countersign keys list --help')\n",
+      ],
+      [
+        ["keys", "list", "-x"],
+        "countersign keys list: unknown option -x: keys list takes --help, --plain-http, --long (see 'countersign keys list --help')\n",
+      ],
+      [
+        ["keys", "list", "--long=yes"],
+        "countersign keys list: --long takes no value, got \"--long=yes\" (see 'countersign keys list --help')\n",
+      ],
+      [
+        ["keys", "list", "extra"],
+        "countersign keys list: keys list takes no arguments, got \"extra\" (see 'countersign keys list --help')\n",
+      ],
+    ];
+    for (const [argv, expected] of cases) {
+      const { io, stderr } = memoryIo();
+      expect(await runCli(argv, io, commands)).toBe(2);
+      expect(stderr()).toBe(expected);
+    }
+  });
+
+  it("names the flag that needs a value", async () => {
+    const valued: Command = {
+      name: "valued",
+      summary: "takes --key",
+      usage: "Usage: countersign valued --key K",
+      async run(args, io) {
+        return parseCommandArgs(this, args, io, { key: { type: "string" } }, []) ? 0 : 0;
+      },
+    };
+    for (const argv of [
+      ["valued", "--key"],
+      ["valued", "--key", "--plain-http"],
+    ]) {
+      const { io, stderr } = memoryIo();
+      expect(await runCli(argv, io, [valued])).toBe(2);
+      expect(stderr()).toBe("countersign valued: --key needs a value (see 'countersign valued --help')\n");
+    }
+  });
+
+  it("turns a file error nobody described into the path and the problem, in one line", async () => {
+    const reading: Command = {
+      name: "read",
+      summary: "reads a missing file",
+      usage: "Usage: countersign read",
+      async run() {
+        await readFile("/nonexistent/countersign-test-file");
+        return 0;
+      },
+    };
+    const { io, stderr } = memoryIo();
+    expect(await runCli(["read"], io, [reading])).toBe(1);
+    expect(stderr()).toBe(
+      "countersign read: error: /nonexistent/countersign-test-file: no such file or directory\n",
+    );
   });
 
   it("names an unknown command", async () => {

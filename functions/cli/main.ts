@@ -3,7 +3,9 @@
 // errors exit 2; a stack trace only with COUNTERSIGN_DEBUG=1.
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
+import { ConfigError } from "../../lib/config/load.ts";
+import { fileProblem } from "../node/file-problem.ts";
+import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, UsageError } from "./command.ts";
 import { commands as registered } from "./commands/index.ts";
 import { type CliIo, nodeIo } from "./io.ts";
 
@@ -59,14 +61,38 @@ function report(error: unknown, command: Command, io: CliIo): number {
   const debug = io.env.COUNTERSIGN_DEBUG === "1";
   if (error instanceof UsageError || (error instanceof Error && INPUT_ERRORS.has(error.name))) {
     io.stderr.write(
-      `countersign ${command.name}: ${error.message}\nRun 'countersign ${command.name} --help' for usage.\n`,
+      `countersign ${command.name}: ${oneLine(error.message)} (see 'countersign ${command.name} --help')\n`,
     );
     return EXIT_USAGE;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`countersign ${command.name}: error: ${message}\n`);
+  if (error instanceof InputError) {
+    io.stderr.write(`countersign ${command.name}: ${oneLine(error.message)}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof ConfigError) {
+    // One line per bad field, each already naming the file and the field.
+    io.stderr.write(`${error.message}\n`);
+    return EXIT_FAILURE;
+  }
+  io.stderr.write(`countersign ${command.name}: error: ${describe(error)}\n`);
   if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   return EXIT_FAILURE;
+}
+
+/**
+ * The one line an unexpected failure gets. A file error that no command turned into words of its own
+ * names its path and the problem (Node's `ENOENT: no such file or directory, open 'x'` is neither).
+ */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const { path, code } = error as { path?: unknown; code?: unknown };
+  if (typeof path === "string" && typeof code === "string") return `${path}: ${fileProblem(error)}`;
+  return oneLine(error.message);
+}
+
+/** Messages from libraries may span lines. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, "; ");
 }
 
 function overview(commands: readonly Command[], prefix: readonly string[]): string {

@@ -1,7 +1,10 @@
 // Turning a command-line reference into a Target: registry references everywhere (the docker grammar,
 // lib/oci/reference.ts), OCI layouts as `oci-layout:<dir>[:<tag>|@<digest>]`. One RegistryClient per
 // registry host, so that two references to one registry share tokens and can mount blobs.
-import { resolve as resolvePath } from "node:path";
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join, resolve as resolvePath } from "node:path";
+import { profileFor } from "../../lib/artifacts/profiles.ts";
 import { tagOf } from "../../lib/oci/layout/index-json.ts";
 import { OciLayout } from "../../lib/oci/layout/layout.ts";
 import { isLayoutReference, parseLayoutReference } from "../../lib/oci/layout/reference.ts";
@@ -13,7 +16,7 @@ import type { Target } from "../../lib/oci/target.ts";
 import { loadDockerCredentials } from "../node/docker-config.ts";
 import { createPooledFetch, type PooledFetch } from "../node/fetch.ts";
 import { nodeLayoutFileSystem } from "../node/layout-fs.ts";
-import { UsageError } from "./command.ts";
+import { InputError, UsageError } from "./command.ts";
 import type { CliIo } from "./io.ts";
 
 export interface OpenedTarget {
@@ -41,9 +44,14 @@ export class TargetOpener {
     this.#options = options;
   }
 
-  async open(text: string): Promise<OpenedTarget> {
+  /**
+   * Opens a registry repository or an OCI layout. A layout is read from unless `create` (a copy's
+   * destination): reading one that is not there says so, instead of "no tag v1" from an empty index.
+   */
+  async open(text: string, options: { readonly create?: boolean } = {}): Promise<OpenedTarget> {
     if (isLayoutReference(text)) {
       const reference = parseLayoutReference(text);
+      if (options.create !== true) await assertLayout(text, reference.directory);
       const target = new OciLayout({
         fileSystem: nodeLayoutFileSystem(resolvePath(reference.directory)),
         name: `oci-layout:${reference.directory}`,
@@ -70,6 +78,8 @@ export class TargetOpener {
       this.#pool ??= createPooledFetch();
       client = new RegistryClient(registry, {
         fetch: this.#pool.fetch,
+        // Docker Hub's realm is auth.docker.io: the profile knows the hosts a registry's realm is on.
+        tokenRealmHosts: profileFor(registry).tokenRealmHosts,
         plainHttp: this.#options.plainHttp || isLoopbackHost(registry),
         ...(credentials ? { credentials } : {}),
       });
@@ -90,6 +100,17 @@ export class TargetOpener {
     } finally {
       await this.close();
     }
+  }
+}
+
+async function assertLayout(text: string, directory: string): Promise<void> {
+  try {
+    await stat(join(directory, "oci-layout"));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    const what = existsSync(directory) ? "no oci-layout file in it" : "no such directory";
+    throw new InputError(`${text}: not an OCI image layout: ${directory} (${what})`);
   }
 }
 

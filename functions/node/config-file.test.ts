@@ -178,9 +178,31 @@ describe("a bad field", () => {
     expect(error.message).not.toContain("literal-secret-value-123");
   });
 
-  it("reports a missing file", async () => {
-    const error = await configError(join(dir, "missing.yaml"));
-    expect(error.message).toContain("ENOENT");
+  it("reports a missing file in one line naming it", async () => {
+    const missing = join(dir, "missing.yaml");
+    const error = await configError(missing);
+    expect(error.message).toBe(`${missing}: (root): cannot read the file: no such file or directory`);
+  });
+
+  it("reads a .json file as strict JSON: a trailing comma is an error, not YAML", async () => {
+    const path = writeConfig('{\n  "formats": ["notary", "cosign"],\n}\n', "json");
+    const error = await configError(path);
+    expect(error.message).toBe(`${path}: (root): not valid JSON: at line 3, column 1`);
+  });
+
+  it("reports a truncated .json file as ending early, not as YAML indentation", async () => {
+    const path = writeConfig('{"api": {"tokens": ["a-secret-token-that-must-not-show', "json");
+    const error = await configError(path);
+    expect(error.message).toBe(`${path}: (root): not valid JSON: the file ends early (truncated?)`);
+    expect(error.message).not.toContain("a-secret-token");
+  });
+
+  it("names the kind of YAML error in words", async () => {
+    const path = writeConfig("server:\n  port: 1\n port: 2\n");
+    const error = await configError(path);
+    expect(error.message).toMatch(
+      new RegExp(`^${path}: \\(root\\): not valid YAML: [a-z ]+ at line 3, column \\d+`),
+    );
   });
 
   it("reads JSON too", async () => {

@@ -1,13 +1,15 @@
 // Reads the configuration file (YAML or JSON) on Node, resolves its secrets from environment variables
 // and files, and makes its paths absolute. Relative paths (secret files, the key, the certificate
-// chain, dataDir) are relative to the file's directory, or to the working directory without a file.
+// chain, dataDir) are relative to the file's directory, as in docker compose, so that a configuration
+// means the same from any working directory; without a file, to the working directory.
 import { readFile, stat } from "node:fs/promises";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError, parseConfig } from "../../lib/config/load.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import type { SecretResolver } from "../../lib/config/secret.ts";
 import { isKmsKeyUri } from "../../lib/signing/key-uri.ts";
+import { fileProblem } from "./file-problem.ts";
 
 /** Far beyond any real configuration; refuses to parse a mistaken multi-megabyte file. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -43,21 +45,53 @@ async function readDocument(absolute: string, shown: string): Promise<unknown> {
     text = await readFile(absolute, "utf8");
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const code = (error as { code?: unknown }).code;
-    const message = `cannot read the file (${typeof code === "string" ? code : "unreadable"})`;
-    throw new ConfigError(shown, [{ path: "(root)", message }], { cause: error });
+    throw new ConfigError(
+      shown,
+      [{ path: "(root)", message: `cannot read the file: ${fileProblem(error)}` }],
+      {
+        cause: error,
+      },
+    );
   }
-  // YAML 1.2 reads JSON too. Its error messages quote the offending line, which may hold a secret:
-  // report the error code and position only.
+  // A .json file is JSON: YAML would accept a trailing comma and report a truncated file as bad indentation.
+  return extname(absolute).toLowerCase() === ".json" ? parseJson(text, shown) : parseYaml(text, shown);
+}
+
+function parseJson(text: string, shown: string): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // V8's message quotes the text near the fault, which may be a secret: keep only the position.
+    const position = Number(/at position (\d+)/.exec((error as Error).message)?.[1] ?? text.length);
+    const where =
+      position >= text.trimEnd().length
+        ? "the file ends early (truncated?)"
+        : `at ${lineAndColumn(text, position)}`;
+    throw new ConfigError(shown, [{ path: "(root)", message: `not valid JSON: ${where}` }]);
+  }
+}
+
+function parseYaml(text: string, shown: string): unknown {
+  // YAML's error messages quote the offending line, which may hold a secret: report the kind and position.
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const issues = document.errors.map((error) => {
       const at = error.linePos?.[0];
-      return { path: "(root)", message: `${error.code}${at ? ` at line ${at.line}, column ${at.col}` : ""}` };
+      const kind = error.code.toLowerCase().replaceAll("_", " ");
+      return {
+        path: "(root)",
+        message: `not valid YAML: ${kind}${at ? ` at line ${at.line}, column ${at.col}` : ""}`,
+      };
     });
     throw new ConfigError(shown, issues);
   }
   return document.toJS({ maxAliasCount: 100 });
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split("\n");
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function withAbsolutePaths(config: Config, base: string): Config {

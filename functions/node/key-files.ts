@@ -10,6 +10,7 @@ import { isKmsKeyUri } from "../../lib/signing/key-uri.ts";
 import { KmsSigner, type KmsSignerOptions } from "../../lib/signing/kms.ts";
 import { LocalSigner, type LocalSignerOptions } from "../../lib/signing/local.ts";
 import type { Signer } from "../../lib/signing/signer.ts";
+import { fileProblem } from "./file-problem.ts";
 
 export const dataDirKeyFile = "signing-key.pem";
 export const dataDirCertificateFile = "signing-cert.pem";
@@ -20,7 +21,7 @@ export async function loadKeyFile(path: string, options: LocalSignerOptions = {}
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new KeyFormatError(`cannot read key file ${path}`, { cause: error });
+    throw new KeyFormatError(`${path}: cannot read the key file: ${fileProblem(error)}`, { cause: error });
   }
   return parseKeyFile(text, path, options);
 }

@@ -22,7 +22,7 @@ export const EMBEDDED_DEFAULTS_SUMMARY =
   `registries ${LOOPBACK_REGISTRIES.join(", ")} (plain HTTP, every repository); ` +
   'one webhook { name: "distribution", kind: "distribution", settings: { auth: "none" } } accepting ' +
   "events for those loopback registries only (POST /webhooks/distribution); " +
-  `signer: a P-256 key generated once in <dataDir>/keys; formats: ${FormatNames.join(", ")}; ` +
+  `signer: a P-256 key generated on first start at <dataDir>/signing-key.pem; formats: ${FormatNames.join(", ")}; ` +
   "policy: every repository and tag, index children included; api: no tokens (on-demand signing off); " +
   'store: SQLite at <dataDir>/countersign.db; dataDir ".countersign"; server 127.0.0.1:8080; ' +
   "queue: concurrency 4, 5 attempts, backoff 1 s doubling to 60 s.";

@@ -15,8 +15,9 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
   readonly issues: readonly ConfigIssue[];
   constructor(source: string, issues: readonly ConfigIssue[], options?: ErrorOptions) {
-    const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
-    super(`invalid configuration${source ? ` in ${source}` : ""}:\n${lines.join("\n")}`, options);
+    // One line per issue, each naming the source and the field, so that one mistake is one line.
+    const lines = issues.map((issue) => `${source ? `${source}: ` : ""}${issue.path}: ${issue.message}`);
+    super(lines.join("\n"), options);
     this.issues = issues;
   }
 }

@@ -91,7 +91,7 @@ const signerSchema = z
       })
       .optional()
       .describe(
-        "Private key file (PEM, PKCS#8; relative to the configuration file) or an AWS KMS key URI awskms://[endpoint]/<key id | alias/name | ARN>. Omitted: a P-256 key generated once in <dataDir>/keys.",
+        "Private key file (PEM, PKCS#8; relative to the configuration file) or an AWS KMS key URI awskms://[endpoint]/<key id | alias/name | ARN>. Omitted: a P-256 key generated on first start at <dataDir>/signing-key.pem and kept there.",
       ),
     certificateChain: z
       .string()
@@ -241,7 +241,7 @@ export function configSchema(resolver: SecretResolver) {
         .min(1)
         .default(".countersign")
         .describe(
-          "Directory for the generated key and the SQLite store (countersign.db). Relative paths here and in signer are relative to the configuration file (the working directory without one).",
+          "Directory of Countersign's state on Node: the generated key (signing-key.pem), its self-signed Notary certificate (signing-cert.pem) and the SQLite store (countersign.db). A relative path, here as in signer, is relative to the directory of the configuration file, not the working directory; without a file, to the working directory.",
         ),
       server: serverSchema,
       queue: queueSchema,

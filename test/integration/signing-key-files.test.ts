@@ -90,7 +90,9 @@ describe("loadKeyFile", () => {
     expect(error.message).toBe(`${broken}: not valid JSON`);
     expect(`${error.message}${String(error.cause)}`).not.toContain(jwk.d);
 
-    await expect(loadKeyFile(join(dir, "missing.pem"))).rejects.toThrow(/cannot read key file/);
+    await expect(loadKeyFile(join(dir, "missing.pem"))).rejects.toThrow(
+      /missing.pem: cannot read the key file: no such file or directory$/,
+    );
   });
 });
 

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../main.ts";
 
@@ -44,6 +45,13 @@ describe("countersign config", () => {
     expect(await runCli(["config", "check", EXAMPLE], io)).toBe(0);
     expect(out.stdout).toContain("valid");
     expect(out.stdout).toContain("POST /webhooks/distribution");
+    // It says what serve would do, and does not claim (or do) it: no key appears in the data dir.
+    const dataDir = resolve(dirname(EXAMPLE), ".countersign");
+    expect(out.stdout).toContain(
+      `signer:     none yet: serve will generate a P-256 key at ${dataDir}/signing-key.pem`,
+    );
+    expect(out.stdout).toContain(`dataDir:    ${dataDir} (store countersign.db, the generated key)`);
+    expect(existsSync(dataDir)).toBe(false);
     expect(out.stdout).not.toContain(token);
     expect(out.stdout).not.toContain("webhook-token-xyz");
   });

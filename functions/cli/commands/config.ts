@@ -1,11 +1,13 @@
 // `countersign config schema` and `countersign config check <file>`: the configuration's JSON Schema,
 // and a validation of a file (secrets resolved, so a missing variable or file shows up here first).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { configJsonSchema } from "../../../lib/config/json-schema.ts";
-import { ConfigError } from "../../../lib/config/load.ts";
 import type { Config } from "../../../lib/config/schema.ts";
 import { isKmsKeyUri } from "../../../lib/signing/key-uri.ts";
 import { loadConfig } from "../../node/config-file.ts";
-import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs } from "../command.ts";
+import { dataDirKeyFile } from "../../node/key-files.ts";
+import { type Command, EXIT_OK, parseCommandArgs } from "../command.ts";
 import type { CliIo } from "../io.ts";
 
 export const configSchemaCommand: Command = {
@@ -32,10 +34,12 @@ export const configCheckCommand: Command = {
   summary: "validate a configuration file and resolve its secrets",
   usage: `Usage: countersign config check <file>
 
-Validates <file> (YAML or JSON) the way 'countersign serve' loads it: unknown or bad fields are named
-by path (registries[0].host: …), and secrets given as { env: NAME } or { file: path } are resolved,
-so a missing variable or unreadable file is reported. Secret values are never printed.
-Exit status: 0 valid, 1 invalid.
+Validates <file> the way 'countersign serve' loads it: unknown or bad fields are named by path
+(registries[0].host: …), and secrets given as { env: NAME } or { file: path } are resolved, so a
+missing variable or unreadable file is reported. A *.json file is read as strict JSON, anything else
+as YAML. Then it prints what serve would do with it; it only reads (no key is made, nothing written).
+Relative paths in the file (dataDir, signer.key, secret files) are relative to the file's directory.
+Secret values are never printed. Exit status: 0 valid, 1 invalid.
 
 Options:
   -h, --help     show this help`,
@@ -44,23 +48,25 @@ Options:
     const parsed = parseCommandArgs(this, args, io, {}, ["file"]);
     if (!parsed) return EXIT_OK;
     const file = parsed.positionals[0]!;
-    let config: Config;
-    try {
-      config = await loadConfig(file, { env: io.env });
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      io.stderr.write(`${error.message}\n`);
-      return EXIT_FAILURE;
-    }
-    io.stdout.write(`${file}: valid\n${summarize(config)}`);
+    const config = await loadConfig(file, { env: io.env });
+    const generatedKey = join(config.dataDir, dataDirKeyFile);
+    io.stdout.write(`${file}: valid\n${summarize(config, { generatedKeyExists: existsSync(generatedKey) })}`);
     return EXIT_OK;
   },
 };
 
 export const configCommands: readonly Command[] = [configSchemaCommand, configCheckCommand];
 
-/** What the configuration amounts to, without a single secret value. */
-export function summarize(config: Config): string {
+export interface ConfigState {
+  /** `<dataDir>/signing-key.pem` is there already (an earlier `serve` made it). */
+  readonly generatedKeyExists: boolean;
+}
+
+/**
+ * What the configuration amounts to, without a single secret value: what `serve` would do with it,
+ * never claiming it has done anything (check only reads).
+ */
+export function summarize(config: Config, state: ConfigState): string {
   const registries = config.registries.map(
     (r) => `${r.host}${r.credentials ? " (credentials)" : ""}${r.profile ? ` profile=${r.profile}` : ""}`,
   );
@@ -70,7 +76,9 @@ export function summarize(config: Config): string {
   const key = config.signer.key;
   const signer =
     key === undefined
-      ? `generated key in ${config.dataDir}`
+      ? state.generatedKeyExists
+        ? `the key generated earlier, ${join(config.dataDir, dataDirKeyFile)}`
+        : `none yet: serve will generate a P-256 key at ${join(config.dataDir, dataDirKeyFile)}`
       : isKmsKeyUri(key)
         ? "AWS KMS key"
         : `key file ${key}`;
@@ -84,7 +92,8 @@ export function summarize(config: Config): string {
     `  signer:     ${signer}`,
     `  formats:    ${config.formats.join(", ")}`,
     `  api:        ${api.join(", ")}`,
-    `  server:     ${config.server.host}:${config.server.port}, data in ${config.dataDir}`,
+    `  server:     ${config.server.host}:${config.server.port}`,
+    `  dataDir:    ${config.dataDir} (store countersign.db${key === undefined ? ", the generated key" : ""})`,
     "",
   ].join("\n");
 }

@@ -38,7 +38,7 @@ ${COMMON_HELP}`,
     const concurrency = parseConcurrency(parsed.values.concurrency);
     return new TargetOpener({ plainHttp: parsed.values["plain-http"] === true, io }).use(async (opener) => {
       const source = await opener.open(parsed.positionals[0]!);
-      const destination = await opener.open(parsed.positionals[1]!);
+      const destination = await opener.open(parsed.positionals[1]!, { create: true });
       if (destination.digest) {
         throw new UsageError(
           `the destination cannot name a digest (${destination.display}): the copy decides it`,

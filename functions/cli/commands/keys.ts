@@ -4,9 +4,10 @@ import { parseSignatureAlgorithm } from "../../../lib/signing/algorithm.ts";
 import { certificatePem, createNotaryCertificate } from "../../../lib/signing/certificate.ts";
 import { LocalSigner } from "../../../lib/signing/local.ts";
 import type { SignatureAlgorithm, Signer } from "../../../lib/signing/signer.ts";
-import { openSigner, writeKeyFile } from "../../node/key-files.ts";
+import { writeKeyFile } from "../../node/key-files.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 import type { CliIo } from "../io.ts";
+import { openKeyOption } from "../option-files.ts";
 
 const KEY_HELP = `<key> is a private key file (PEM or JWK) or an AWS KMS key URI,
 awskms://[endpoint]/<key id | alias/name | key ARN | alias ARN>; KMS region and credentials come from
@@ -139,5 +140,5 @@ function algorithmOption(value: string | undefined): SignatureAlgorithm | undefi
 async function openKey(key: string | undefined, algorithm: string | undefined): Promise<Signer> {
   if (key === undefined) throw new UsageError("--key is required");
   const explicit = algorithmOption(algorithm);
-  return openSigner(key, explicit ? { kms: { algorithm: explicit }, local: { algorithm: explicit } } : {});
+  return openKeyOption(key, explicit ? { kms: { algorithm: explicit }, local: { algorithm: explicit } } : {});
 }

@@ -1,6 +1,5 @@
 // `countersign sign <ref>`: sign an image (and with --recursive every manifest of an index) and attach
 // the signatures to its registry, the same way the service does, without a service.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { profileFor, profileNamed } from "../../../lib/artifacts/profiles.ts";
 import { findOwnSignature } from "../../../lib/attach/own-signature.ts";
@@ -11,9 +10,10 @@ import { isImageIndex } from "../../../lib/oci/manifest-schema.ts";
 import type { Repository } from "../../../lib/oci/remote/repository.ts";
 import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
 import { notaryCertificateChain } from "../../../lib/signing/certificate-store.ts";
-import { dataDirCertificateStore, openSigner } from "../../node/key-files.ts";
+import { dataDirCertificateStore } from "../../node/key-files.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
 import type { CliIo } from "../io.ts";
+import { openKeyOption, readOptionFile } from "../option-files.ts";
 import { sourceReference, TargetOpener } from "../targets.ts";
 import { TIMESTAMP_HELP, timestamperOption } from "../timestamp-options.ts";
 
@@ -66,7 +66,8 @@ ${COMMON_HELP}`,
     const parsed = parseCommandArgs(this, args, io, options, ["ref"]);
     if (!parsed) return EXIT_OK;
     const { values } = parsed;
-    if (values.key === undefined) throw new UsageError("--key is required");
+    const key = values.key;
+    if (key === undefined) throw new UsageError("--key is required");
     const formats = formatsOption(values.format);
     const profile = values.profile === undefined ? undefined : profileNamed(values.profile);
     const timestamper = await timestamperOption(values["timestamp-url"], values["timestamp-root-cert"]);
@@ -75,11 +76,11 @@ ${COMMON_HELP}`,
       if (opened.kind !== "registry")
         throw new UsageError("sign writes to a registry; an OCI layout can be verified, not signed");
       const repository = opened.target as Repository;
-      const signer = await openSigner(values.key);
+      const signer = await openKeyOption(key);
       const certificateChain = await notaryCertificateChain({
         signer,
         store: dataDirCertificateStore(resolve(values["data-dir"] ?? ".countersign")),
-        configured: values.cert === undefined ? undefined : await readFile(values.cert, "utf8"),
+        configured: values.cert === undefined ? undefined : await readOptionFile("--cert", values.cert),
       });
       const subjects = await subjectsOf(repository, await sourceReference(opened), values.recursive === true);
       const lock = new InProcessSubjectLock();
