@@ -8,6 +8,7 @@ import type { AttachJob, AttachJobResult, JobQueue } from "../lib/attach/attach-
 import { type AttachDeps, runAttachJob } from "../lib/attach/job.ts";
 import { registryDirectory } from "../lib/attach/registries.ts";
 import type { Config } from "../lib/config/schema.ts";
+import { timestamperFrom, verificationMaterial } from "../lib/config/verification.ts";
 import { countedFetch } from "../lib/observability/counted-fetch.ts";
 import type { Logger } from "../lib/observability/logger.ts";
 import type { ServiceMetrics } from "../lib/observability/service-metrics.ts";
@@ -43,12 +44,15 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
   const lock = parts.lock ?? subjectLock(store);
   const fetch = countedFetch(parts.fetch, metrics.registryRequests);
   const registries = registryDirectory(config.registries, { fetch, subjectLock: lock });
+  // The TSA is not a registry: its requests go through the runtime's fetch, uncounted.
+  const timestamper = timestamperFrom(config.timestamp, parts.fetch);
   const attach: AttachDeps = {
     store,
     registry: (host) => registries.client(host),
     profile: (host) => registries.profile(host),
     signer,
     certificateChain,
+    ...(timestamper && { timestamper }),
     lock,
     formats: config.formats,
     signIndexChildren: config.policy.signIndexChildren,
@@ -56,11 +60,12 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
     backoff: config.queue.backoff,
     onSigned: (format) => metrics.signatures.inc({ format }),
   };
-  const anchor = certificateChain.at(-1);
-  const material = {
-    publicKeys: [(await signer.publicKey()).spki],
-    trustStore: anchor === undefined ? [] : [anchor],
-  };
+  // Our own key and certificate always verify; configured keys, trust policy and trusted root judge
+  // other signers' signatures (cosign's, notation's) on /v1/verify.
+  const material = verificationMaterial(config.verification, {
+    publicKey: (await signer.publicKey()).spki,
+    trustAnchor: certificateChain.at(-1),
+  });
   const app = createApp({
     config,
     store,

@@ -44,6 +44,8 @@ export function serviceOperations(deps: OperationsDeps): ApiOperations {
         subject,
         formats: deps.formats,
         material: deps.material,
+        // A notation trust policy's registryScopes name <registry>/<repository>.
+        scope: `${reference.registry}/${reference.repository}`,
       });
       return {
         digest: subject.digest,
