@@ -11,7 +11,13 @@ import { assertSubjectDescriptor } from "../subject.ts";
 import { rfc3339Seconds } from "../time.ts";
 import type { Timestamper } from "../timestamp/client.ts";
 import { CertificateError, certificatePublicKey } from "./certificate.ts";
-import { DefaultSigningAgent, NotaryHeader, NotaryMediaType, SigningSchemeX509 } from "./envelope.ts";
+import {
+  DefaultSigningAgent,
+  NotaryHeader,
+  NotaryMediaType,
+  SigningSchemeAuthority,
+  SigningSchemeX509,
+} from "./envelope.ts";
 import { ThumbprintAnnotation, thumbprintAnnotation } from "./thumbprint.ts";
 
 export interface BuildNotaryOptions {
@@ -24,8 +30,13 @@ export interface BuildNotaryOptions {
   readonly expiry?: Date;
   /** Default `Countersign/<version>`. */
   readonly signingAgent?: string;
-  /** Timestamps the signature value into `io.cncf.notary.timestampSignature`. */
+  /** Timestamps the signature value into `io.cncf.notary.timestampSignature` (notary.x509 only). */
   readonly timestamper?: Timestamper;
+  /**
+   * Default notary.x509. notary.x509.signingAuthority states the time as `authenticSigningTime`, which
+   * verifiers trust because the signer is a signing authority, so no timestamp is asked for.
+   */
+  readonly signingScheme?: typeof SigningSchemeX509 | typeof SigningSchemeAuthority;
 }
 
 export interface NotarySignature {
@@ -47,14 +58,26 @@ export async function buildNotarySignature(options: BuildNotaryOptions): Promise
   const expiry = options.expiry && new Date(Math.floor(options.expiry.getTime() / 1000) * 1000);
   if (expiry && expiry <= signingTime) throw new SignatureBuildError("expiry must be after the signing time");
 
-  // Keys in lexical order, as notation emits them (it marshals the header through a Go map).
+  const scheme = options.signingScheme ?? SigningSchemeX509;
+  const authority = scheme === SigningSchemeAuthority;
+  if (authority && options.timestamper) {
+    // notation-core-go timestamps notary.x509 only; asking for a timestamp it would drop is an error here.
+    throw new SignatureBuildError(`${scheme} signatures carry no RFC 3161 timestamp`);
+  }
+  // Keys in lexical order, as notation emits them (it marshals the header through a Go map); crit in
+  // notation-core-go `getSignedAttributes` order: scheme, authenticSigningTime, expiry.
   const header: Record<string, unknown> = {
     alg: algorithm,
-    crit: expiry ? [NotaryHeader.SigningScheme, NotaryHeader.Expiry] : [NotaryHeader.SigningScheme],
+    crit: [
+      NotaryHeader.SigningScheme,
+      ...(authority ? [NotaryHeader.AuthenticSigningTime] : []),
+      ...(expiry ? [NotaryHeader.Expiry] : []),
+    ],
     cty: NotaryMediaType.Payload,
+    ...(authority ? { [NotaryHeader.AuthenticSigningTime]: rfc3339Seconds(signingTime) } : {}),
     ...(expiry ? { [NotaryHeader.Expiry]: rfc3339Seconds(expiry) } : {}),
-    [NotaryHeader.SigningScheme]: SigningSchemeX509,
-    [NotaryHeader.SigningTime]: rfc3339Seconds(signingTime),
+    [NotaryHeader.SigningScheme]: scheme,
+    ...(authority ? {} : { [NotaryHeader.SigningTime]: rfc3339Seconds(signingTime) }),
   };
   const protectedHeader = toBase64Url(utf8(JSON.stringify(header)));
   const payload = toBase64Url(utf8(JSON.stringify({ targetArtifact: targetArtifact(subject) })));
@@ -62,9 +85,10 @@ export async function buildNotarySignature(options: BuildNotaryOptions): Promise
   checkSignatureLength(algorithm, signature);
   // notation-core-go jws `timestampJWS`: an RFC 3161 token over the signature value, hashed with the
   // signature algorithm's hash, for notary.x509 only; its []byte marshals as padded standard base64.
-  const timestamp = options.timestamper
-    ? await options.timestamper.timestamp(signature, algorithmParameters(algorithm).hash)
-    : undefined;
+  const timestamp =
+    options.timestamper && !authority
+      ? await options.timestamper.timestamp(signature, algorithmParameters(algorithm).hash)
+      : undefined;
 
   const envelope = {
     payload,

@@ -45,11 +45,26 @@ export interface CertificateSpec {
   /** Default: digitalSignature for a leaf, keyCertSign|cRLSign for a CA. `null` = no extension. */
   readonly keyUsage?: number | null;
   readonly keyUsageCritical?: boolean;
+  /** Subject attributes before the CN (default O=Countersign tests), for trusted-identity checks. */
+  readonly names?: { readonly C?: string; readonly ST?: string; readonly O?: string };
   /** Default: [codeSigning] for a leaf, none for a CA. `null` = no extension. */
   readonly extendedKeyUsage?: readonly string[] | null;
 }
 
-function name(commonName: string): Name {
+/** Go's attribute names for the types a subject may carry here (notation reads DNs by them). */
+const NAME_TYPES = { C: "2.5.4.6", ST: "2.5.4.8", O: "2.5.4.10" } as const;
+
+function name(commonName: string, names?: CertificateSpec["names"]): Name {
+  if (names) {
+    const rdn = (type: string, value: string) =>
+      new RelativeDistinguishedName([
+        new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) }),
+      ]);
+    return new Name([
+      ...Object.entries(names).map(([key, value]) => rdn(NAME_TYPES[key as keyof typeof NAME_TYPES], value)),
+      rdn("2.5.4.3", commonName),
+    ]);
+  }
   return new Name([
     new RelativeDistinguishedName([
       new AttributeTypeAndValue({
@@ -109,12 +124,12 @@ export async function issueCertificate(spec: CertificateSpec): Promise<Uint8Arra
     version: 2,
     serialNumber: new Uint8Array([0x01, serial++ & 0x7f]).buffer,
     signature: algorithm,
-    issuer: name(issuer.commonName),
+    issuer: spec.issuer ? name(issuer.commonName) : name(spec.commonName, spec.names),
     validity: new Validity({
       notBefore: spec.notBefore ?? new Date(now - 3600_000),
       notAfter: spec.notAfter ?? new Date(now + 365 * 86400_000),
     }),
-    subject: name(spec.commonName),
+    subject: name(spec.commonName, spec.names),
     subjectPublicKeyInfo: AsnConvert.parse((await spec.subjectKey.publicKey()).spki, SubjectPublicKeyInfo),
     extensions: new Extensions(extensions),
   });
