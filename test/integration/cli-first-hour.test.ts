@@ -102,6 +102,61 @@ describe("discover", () => {
   });
 });
 
+describe("verify's trust store", () => {
+  it("takes the data directory, private key and all, or the certificate file alone", async () => {
+    for (const store of [".countersign", ".countersign/signing-cert.pem"]) {
+      const result = await cli([
+        "verify",
+        `${registry.host}/team/app:v1`,
+        "--key",
+        "key.pub",
+        "--trust-store",
+        store,
+      ]);
+      expect(result.code, `${store}: ${result.stdout}${result.stderr}`).toBe(0);
+      expect(result.stdout).toMatch(/✓ notary/);
+    }
+  });
+
+  it("names the file that is not a certificate, and the store without one", async () => {
+    await mkdir(join(work, "broken"));
+    await writeFile(
+      join(work, "broken", "cert.pem"),
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    const broken = await cli([
+      "verify",
+      `${registry.host}/team/app:v1`,
+      "--format",
+      "notary",
+      "--trust-store",
+      "broken",
+    ]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^countersign verify: --trust-store broken\/cert\.pem: .+\n$/);
+    const keyOnly = await cli([
+      "verify",
+      `${registry.host}/team/app:v1`,
+      "--format",
+      "notary",
+      "--trust-store",
+      "key.pem",
+    ]);
+    expect(keyOnly.stderr).toBe(
+      'countersign verify: --trust-store key.pem: no certificate found (expected PEM "CERTIFICATE" blocks)\n',
+    );
+    const none = await cli([
+      "verify",
+      `${registry.host}/team/app:v1`,
+      "--format",
+      "notary",
+      "--trust-store",
+      "/nodir",
+    ]);
+    expect(none.stderr).toBe("countersign verify: --trust-store /nodir: no such file or directory\n");
+  });
+});
+
 describe("every error is one line naming what is wrong", () => {
   const ref = () => `${registry.host}/team/app:v1`;
   const cases: [string, () => string[], number, string | RegExp][] = [

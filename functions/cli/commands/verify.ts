@@ -1,6 +1,6 @@
 // `countersign verify <ref>`: which signature formats attached to an image verify with a key; exit 0
 // only when every requested format has at least one valid signature. Works on OCI layouts too.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { verifySubject } from "../../../lib/attach/verify-subject.ts";
 import type { VerificationMaterial } from "../../../lib/formats/format.ts";
@@ -8,17 +8,21 @@ import { signatureFormat } from "../../../lib/formats/index.ts";
 import type { PublicKeyInput } from "../../../lib/formats/public-key.ts";
 import type { Repository } from "../../../lib/oci/remote/repository.ts";
 import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
+import { KeyFormatError, UnsupportedKeyError } from "../../../lib/signing/errors.ts";
 import { isKmsKeyUri } from "../../../lib/signing/key-uri.ts";
-import { openSigner } from "../../node/key-files.ts";
+import { fileProblem } from "../../node/file-problem.ts";
+import { parseKeyFile } from "../../node/key-files.ts";
 import {
   COMMON_HELP,
   type Command,
   EXIT_FAILURE,
   EXIT_OK,
+  InputError,
   parseCommandArgs,
   UsageError,
 } from "../command.ts";
 import type { CliIo } from "../io.ts";
+import { openKeyOption, readOptionFile } from "../option-files.ts";
 import { sourceReference, TargetOpener } from "../targets.ts";
 import { TRUST_HELP, withTrustOptions } from "../trust-options.ts";
 import { FORMAT_HELP, formatsOption } from "./sign.ts";
@@ -26,7 +30,7 @@ import { FORMAT_HELP, formatsOption } from "./sign.ts";
 export const verifyCommand: Command = {
   name: "verify",
   summary: "check which attached signatures verify (registry or OCI layout)",
-  usage: `Usage: countersign verify <ref> --key <pem|awskms://…> [--format F]… [--trust-store <dir>] [--json]
+  usage: `Usage: countersign verify <ref> --key <pem|awskms://…> [--format F]… [--trust-store <file|dir>] [--json]
 
 Finds the signatures attached to <ref> (referrers and the cosign .sig tag) and verifies them: cosign
 signatures and Sigstore bundles with the public key, Notary signatures against the trust store's
@@ -36,7 +40,8 @@ certificates. Exits 0 only when every requested format has a signature that veri
 Options:
   --key KEY          public key PEM, private key file, or awskms://… (its public key is fetched)
   ${FORMAT_HELP}
-  --trust-store DIR  directory of PEM certificates trusted for Notary signatures (*.pem, *.crt)
+  --trust-store P    PEM certificates trusted for Notary signatures: a file, or a directory of
+                     *.pem and *.crt files (files without a certificate in it are passed over)
 ${TRUST_HELP}
   --json             print the full report as JSON
 ${COMMON_HELP}`,
@@ -64,7 +69,7 @@ ${COMMON_HELP}`,
     const anchored = verifiedWith("trustStore");
     if (anchored !== "" && values["trust-store"] === undefined && values["trust-policy"] === undefined) {
       throw new UsageError(
-        `--trust-store is required for ${anchored} (a directory with the signing certificate)`,
+        `--trust-store is required for ${anchored} (the signing certificate, or a directory holding it)`,
       );
     }
     const publicKeys = values.key === undefined ? [] : [await publicKeyOf(values.key)];
@@ -102,18 +107,54 @@ ${COMMON_HELP}`,
 };
 
 async function publicKeyOf(key: string): Promise<PublicKeyInput> {
-  if (!isKmsKeyUri(key)) {
-    const text = await readFile(key, "utf8");
-    if (text.includes("-----BEGIN PUBLIC KEY-----")) return text;
+  if (isKmsKeyUri(key)) return (await (await openKeyOption(key)).publicKey()).spki;
+  const text = await readOptionFile("--key", key);
+  if (text.includes("-----BEGIN PUBLIC KEY-----")) return text;
+  // A private key file will do too (its public half), which is what sign was given.
+  try {
+    return (await (await parseKeyFile(text, key)).publicKey()).spki;
+  } catch (error) {
+    if (!(error instanceof KeyFormatError || error instanceof UnsupportedKeyError)) throw error;
+    throw new InputError(
+      `--key ${key}: no public key found (expected a PEM public key, a private key file, or awskms://…)`,
+      { cause: error },
+    );
   }
-  return (await (await openSigner(key)).publicKey()).spki;
 }
 
-async function readTrustStore(dir: string): Promise<Uint8Array[]> {
-  const names = (await readdir(dir)).filter((name) => /\.(pem|crt)$/i.test(name)).sort();
+/**
+ * The Notary trust store: a PEM file, or a directory of them (*.pem, *.crt). A directory may hold other
+ * PEM files beside the certificates (a data directory keeps signing-key.pem next to signing-cert.pem):
+ * files without a certificate are not part of the store.
+ */
+async function readTrustStore(path: string): Promise<Uint8Array[]> {
+  let directory: boolean;
+  try {
+    directory = (await stat(path)).isDirectory();
+  } catch (error) {
+    throw new InputError(`--trust-store ${path}: ${fileProblem(error)}`, { cause: error });
+  }
+  const files = directory
+    ? (await readdir(path))
+        .filter((name) => /\.(pem|crt)$/i.test(name))
+        .sort()
+        .map((name) => join(path, name))
+    : [path];
   const certificates: Uint8Array[] = [];
-  for (const name of names)
-    certificates.push(...parseCertificateChain(await readFile(join(dir, name), "utf8")));
-  if (certificates.length === 0) throw new UsageError(`no certificates (*.pem, *.crt) in ${dir}`);
+  for (const file of files) {
+    const text = await readOptionFile("--trust-store", file);
+    if (!text.includes("-----BEGIN CERTIFICATE-----")) continue;
+    try {
+      certificates.push(...parseCertificateChain(text));
+    } catch (error) {
+      throw new InputError(`--trust-store ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (certificates.length === 0) {
+    const where = directory ? " in its *.pem and *.crt files" : "";
+    throw new InputError(
+      `--trust-store ${path}: no certificate found (expected PEM "CERTIFICATE" blocks${where})`,
+    );
+  }
   return certificates;
 }
