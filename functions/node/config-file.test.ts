@@ -13,7 +13,7 @@ import { ConfigError } from "../../lib/config/load.ts";
 import { SecretValue } from "../../lib/config/secret.ts";
 import { type LoadConfigOptions, loadConfig } from "./config-file.ts";
 
-const EXAMPLE = resolve(import.meta.dirname, "../../test/fixtures/config/example.yaml");
+const EXAMPLE = resolve(import.meta.dirname, "../../examples/countersign.yaml");
 const WEBHOOK_TOKEN = "webhook-token-4f1c9a7e2b";
 const API_TOKEN = "api-token-0123456789abcdef";
 const env = { COUNTERSIGN_WEBHOOK_TOKEN: WEBHOOK_TOKEN, COUNTERSIGN_API_TOKEN: API_TOKEN };

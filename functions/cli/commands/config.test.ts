@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../main.ts";
 
-const EXAMPLE = resolve(import.meta.dirname, "../../../test/fixtures/config/example.yaml");
+const EXAMPLE = resolve(import.meta.dirname, "../../../examples/countersign.yaml");
 
 function capture(env: Record<string, string> = {}) {
   const out = { stdout: "", stderr: "" };
