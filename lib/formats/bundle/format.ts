@@ -39,7 +39,10 @@ export const bundle: SignatureFormat<"bundle"> = {
           ...(request.material.trustedRoot && { trustedRoot: request.material.trustedRoot }),
           ...(request.material.requireSignedTimestamp && { requireSignedTimestamp: true }),
         });
-        if (verdict.ok) return { ok: true, detail: `public key #${i + 1} (hint ${verdict.keyHint})` };
+        if (verdict.ok) {
+          const stamped = verdict.timestamps > 0 ? `, ${verdict.timestamps} timestamp verified` : "";
+          return { ok: true, detail: `public key #${i + 1} (hint ${verdict.keyHint})${stamped}` };
+        }
         last = failureDetail(verdict);
       }
       return last;
