@@ -203,11 +203,12 @@ export class SharedTags {
         this.#reads.set(tag, { current: next, etag: undefined, readAt: base.readAt });
         return { changed: true, descriptor: await descriptorOf(next), conflicts };
       } catch (error) {
+        // The write may have been applied even though its answer is lost: the base is no base any more.
+        this.#reads.delete(tag);
         if (!(error instanceof RegistryError && error.status === 412) || conflicts >= this.#policy.rounds)
           throw error;
         if (ifMatch !== base.etag) this.#ctx.capabilities.conditionalWrites = true;
         // Someone wrote since our read (or this was the probe): read again and re-apply.
-        this.#reads.delete(tag);
       }
     }
   }
