@@ -1,8 +1,10 @@
 // The sigstore-conformance `managed-key-happy-path` bundle (public-good Rekor entry and TSA timestamp)
 // verified through verifySigstoreBundle, i.e. @sigstore/verify: valid with its key, invalid otherwise.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildSigstoreBundle, publicKeyHint } from "../../lib/formats/bundle/build.ts";
 import { verifySigstoreBundle } from "../../lib/formats/bundle/verify.ts";
+import { parseTrustedRoot } from "../../lib/formats/sigstore/trusted-root.ts";
 import { LocalSigner } from "../../lib/signing/local.ts";
 import { pemBlocks } from "../../lib/signing/pem.ts";
 import { sha256SumMismatches, vectorBytes, vectorText } from "../support/signing/vectors.ts";
@@ -102,5 +104,64 @@ describe(FOLDER, () => {
     expect(Object.keys(ours.verificationMaterial)).toEqual(Object.keys(theirs.verificationMaterial));
     expect(Object.keys(ours.verificationMaterial.publicKey)).toEqual(["hint"]);
     expect(Object.keys(ours)).toEqual(["mediaType", "verificationMaterial", "dsseEnvelope"]);
+  });
+});
+
+// The same bundle against a trusted_root.json document, taken as written: its validity windows decide.
+describe(`${FOLDER} with a trusted_root.json`, () => {
+  const [rekorKey] = pemBlocks(vectorText(FOLDER, "rekor-public-good.pub"), "PUBLIC KEY");
+  const tsaChain = pemBlocks(vectorText(FOLDER, "tsa-public-good-chain.pem"), "CERTIFICATE");
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  const document = async (windows: { tlogEnd?: string; tsaEnd?: string } = {}) =>
+    parseTrustedRoot(
+      JSON.stringify({
+        mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        tlogs: [
+          {
+            baseUrl: "https://rekor.sigstore.dev",
+            hashAlgorithm: "SHA2_256",
+            publicKey: {
+              rawBytes: base64(rekorKey!),
+              keyDetails: "PKIX_ECDSA_P256_SHA_256",
+              validFor: { start: "2021-01-12T11:53:27Z", ...(windows.tlogEnd && { end: windows.tlogEnd }) },
+            },
+            logId: { keyId: base64(new Uint8Array(createHash("sha256").update(rekorKey!).digest())) },
+          },
+        ],
+        certificateAuthorities: [],
+        ctlogs: [],
+        timestampAuthorities: [
+          {
+            subject: { organization: "sigstore.dev", commonName: "sigstore-tsa-selfsigned" },
+            uri: "https://timestamp.sigstore.dev/api/v1/timestamp",
+            certChain: { certificates: tsaChain.map((der) => ({ rawBytes: base64(der) })) },
+            validFor: { start: "2025-07-04T00:00:00Z", ...(windows.tsaEnd && { end: windows.tsaEnd }) },
+          },
+        ],
+      }),
+    );
+
+  it("is valid: the log entry and the timestamp verify against the document", async () => {
+    const verdict = await verifySigstoreBundle(bundle, {
+      publicKey: vectorText(FOLDER, "key.pub"),
+      artifact,
+      trustedRoot: await document(),
+      requireSignedTimestamp: true,
+    });
+    expect(verdict).toMatchObject({ ok: true, transparencyLogEntries: 1, timestamps: 1 });
+  });
+
+  it("is refused when the document's windows ended before the entry or the timestamp (never widened)", async () => {
+    const options = { publicKey: vectorText(FOLDER, "key.pub"), artifact };
+    const lateLog = await verifySigstoreBundle(bundle, {
+      ...options,
+      trustedRoot: await document({ tlogEnd: "2025-01-01T00:00:00Z" }),
+    });
+    expect(lateLog).toMatchObject({ ok: false, code: "transparency" });
+    const lateTsa = await verifySigstoreBundle(bundle, {
+      ...options,
+      trustedRoot: await document({ tsaEnd: "2025-08-01T00:00:00Z" }),
+    });
+    expect(lateTsa).toMatchObject({ ok: false, code: "timestamp" });
   });
 });
