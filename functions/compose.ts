@@ -30,13 +30,15 @@ export interface ServiceParts {
   readonly metrics: ServiceMetrics;
   /** Per-subject serialization; default: leases in `store`. */
   readonly lock?: SubjectLock;
+  /** Aborted at shutdown: REST reads still waiting on a registry end then. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ComposedService {
   readonly app: ReturnType<typeof createApp>;
   readonly attach: AttachDeps;
-  /** Runs one delivery of a job and records metrics and a log line. */
-  runJob(job: AttachJob, attempt: number): Promise<AttachJobResult>;
+  /** Runs one delivery of a job and records metrics and a log line; `signal` stops it (shutdown). */
+  runJob(job: AttachJob, attempt: number, signal?: AbortSignal): Promise<AttachJobResult>;
 }
 
 export async function composeService(parts: ServiceParts): Promise<ComposedService> {
@@ -56,6 +58,8 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
     lock,
     formats: config.formats,
     signIndexChildren: config.policy.signIndexChildren,
+    maxIndexChildren: config.policy.maxIndexChildren,
+    attemptTimeoutMs: config.queue.attemptTimeoutMs,
     maxAttempts: config.queue.maxAttempts,
     backoff: config.queue.backoff,
     onSigned: (format) => metrics.signatures.inc({ format }),
@@ -71,16 +75,22 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
     store,
     queue: parts.queue,
     signers: [signer],
-    operations: serviceOperations({ registries, store, material, formats: config.formats }),
+    operations: serviceOperations({
+      registries,
+      store,
+      material,
+      formats: config.formats,
+      ...(parts.signal !== undefined && { signal: parts.signal }),
+    }),
     logger,
     metrics,
   });
   return {
     app,
     attach,
-    async runJob(job, attempt) {
+    async runJob(job, attempt, signal) {
       const started = performance.now();
-      const result = await runAttachJob(job, attach, attempt);
+      const result = await runAttachJob(job, attach, attempt, signal === undefined ? {} : { signal });
       const status = (await store.getJob(job.jobId))?.status ?? "unknown";
       metrics.jobs.inc({ status });
       metrics.jobDuration.observe({ status }, (performance.now() - started) / 1000);

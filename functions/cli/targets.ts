@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
+import { profileFor } from "../../lib/artifacts/profiles.ts";
 import { tagOf } from "../../lib/oci/layout/index-json.ts";
 import { OciLayout } from "../../lib/oci/layout/layout.ts";
 import { isLayoutReference, parseLayoutReference } from "../../lib/oci/layout/reference.ts";
@@ -77,6 +78,8 @@ export class TargetOpener {
       this.#pool ??= createPooledFetch();
       client = new RegistryClient(registry, {
         fetch: this.#pool.fetch,
+        // Docker Hub's realm is auth.docker.io: the profile knows the hosts a registry's realm is on.
+        tokenRealmHosts: profileFor(registry).tokenRealmHosts,
         plainHttp: this.#options.plainHttp || isLoopbackHost(registry),
         ...(credentials ? { credentials } : {}),
       });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AttachJob, AttachJobResult } from "../../lib/attach/attach-job.ts";
+import { diedOfTransientCause } from "../../lib/attach/failure.ts";
 import { createLogger } from "../../lib/observability/logger.ts";
 import { openSqliteStore, type SqliteStore } from "../node/sqlite-store.ts";
 import type { QueueBatch, QueueMessage } from "./bindings.ts";
@@ -119,8 +120,10 @@ describe("the dead-letter queue consumer", () => {
     const dead = await store.getJob(failing.id);
     expect(dead?.status).toBe("dead");
     expect(dead?.lastError).toBe(
-      "registry answered 503; delivery attempts exhausted (dead-letter queue countersign-jobs-dlq)",
+      "gave up after the queue's delivery attempts (dead-letter queue countersign-jobs-dlq): registry answered 503",
     );
+    // Recorded as a transient death: a redelivered webhook event runs the job again.
+    expect(diedOfTransientCause(dead!)).toBe(true);
     expect(dead?.finishedAt).toBeDefined();
     expect((await store.getJob(finished.id))?.status).toBe("succeeded");
   });

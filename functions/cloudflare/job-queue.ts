@@ -9,6 +9,7 @@ import {
   type JobQueue,
   parseAttachJob,
 } from "../../lib/attach/attach-job.ts";
+import { gaveUp } from "../../lib/attach/failure.ts";
 import type { Logger } from "../../lib/observability/logger.ts";
 import type { Store } from "../../lib/store/store.ts";
 import type { QueueBatch, QueueMessage, QueueProducer } from "./bindings.ts";
@@ -75,7 +76,12 @@ export async function buryJobs(batch: QueueBatch, store: Store, logger: Logger):
       if (job !== undefined && job.status !== "succeeded" && job.status !== "dead") {
         await store.updateJob(jobId, {
           status: "dead",
-          lastError: `${job.lastError ?? "the attach job failed"}; delivery attempts exhausted (dead-letter queue ${batch.queue})`,
+          // Failures outside the job (an isolate dying, the store away) are transient by nature: a
+          // redelivered webhook event runs the job again (lib/attach/intake.ts).
+          lastError: gaveUp(
+            `the queue's delivery attempts (dead-letter queue ${batch.queue})`,
+            job.lastError ?? "the attach job failed",
+          ),
           finishedAt: new Date().toISOString(),
         });
       }

@@ -57,6 +57,8 @@ describe("the example configuration", () => {
     expect(config.queue).toEqual({
       concurrency: 4,
       maxAttempts: 5,
+      attemptTimeoutMs: 90_000,
+      drainMs: 10_000,
       backoff: { initialMs: 1000, maxMs: 60000, factor: 2 },
     });
   });

@@ -1,10 +1,12 @@
 // The Node adapter's queue: attach jobs run in this process with bounded concurrency; retries wait
-// out their backoff on a timer. What is not finished at shutdown stays in the store (queued, failed
-// or running) and is picked up again at the next start: see `recoverJobs`.
+// out their backoff on a timer. Shutdown is bounded: running jobs get a drain period, then their
+// signal aborts their requests. What is not finished stays in the store (queued, failed or running)
+// and is picked up again at the next start: see `recoverJobs`.
 import type { AttachJob, AttachJobResult, JobQueue } from "../../lib/attach/attach-job.ts";
 import type { Store } from "../../lib/store/store.ts";
 
-export type RunJob = (job: AttachJob, attempt: number) => Promise<AttachJobResult>;
+/** Runs one attempt; `signal` is aborted when a shutdown's drain period is over. */
+export type RunJob = (job: AttachJob, attempt: number, signal: AbortSignal) => Promise<AttachJobResult>;
 
 interface Pending {
   readonly job: AttachJob;
@@ -28,6 +30,7 @@ export class InProcessJobQueue implements JobQueue {
   readonly #pending = new Set<string>();
   #running = 0;
   #closed = false;
+  readonly #stop = new AbortController();
 
   constructor(options: { readonly run: RunJob; readonly concurrency: number }) {
     this.#run = options.run;
@@ -58,15 +61,31 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   /**
-   * Graceful shutdown: refuses new jobs, lets running and ready jobs finish, and drops retry timers
-   * (those jobs are `failed` in the store and resume at the next start).
+   * Graceful shutdown: refuses new jobs, drops retry timers (those jobs are `failed` in the store and
+   * resume at the next start), and lets running and ready jobs finish for `drainMs` (default: as long
+   * as they take). Then the running ones are aborted and the ready ones left for the next start.
    */
-  async close(): Promise<void> {
+  async close(options: { readonly drainMs?: number } = {}): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     // Waiters from before the close may have been waiting on those timers alone.
     this.#pump();
+    const drainMs = options.drainMs ?? Number.POSITIVE_INFINITY;
+    if (Number.isFinite(drainMs)) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drained = await Promise.race([
+        this.idle().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), drainMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!drained) {
+        this.#ready.length = 0;
+        this.#stop.abort(new QueueClosedError());
+      }
+    }
     await this.idle();
   }
 
@@ -77,7 +96,7 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   #pump(): void {
-    while (this.#running < this.#concurrency && this.#ready.length > 0) {
+    while (this.#running < this.#concurrency && this.#ready.length > 0 && !this.#stop.signal.aborted) {
       const next = this.#ready.shift() as Pending;
       this.#running++;
       void this.#execute(next);
@@ -88,7 +107,7 @@ export class InProcessJobQueue implements JobQueue {
   async #execute({ job, attempt }: Pending): Promise<void> {
     let result: AttachJobResult;
     try {
-      result = await this.#run(job, attempt);
+      result = await this.#run(job, attempt, this.#stop.signal);
     } catch {
       // The runner records its own failures; an escape here is a bug, retried like a transient fault.
       result = { kind: "retry", delayMs: 1_000 };

@@ -1,10 +1,14 @@
 // The Node composition root: one process holding the Hono app, the SQLite store and an in-process
 // queue. Everything decided here is wiring; the behaviour lives in lib/ (the HTTP app is lib/api/app.ts).
+// Shutdown is bounded: running jobs get `queue.drainMs`, then their registry requests are aborted, as
+// are REST reads still waiting on a registry, and open connections are closed.
 import { mkdir, readFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import type { createApp } from "../../lib/api/app.ts";
+import { PROBLEM_CONTENT_TYPE, type ProblemType, ProblemTypes, problemBody } from "../../lib/api/problem.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics, type ServiceMetrics } from "../../lib/observability/service-metrics.ts";
@@ -33,7 +37,10 @@ export interface RunningService {
   readonly certificateChain: readonly Uint8Array[];
   readonly metrics: ServiceMetrics;
   readonly app: ReturnType<typeof createApp>;
-  /** Graceful shutdown: stop accepting requests, drain running jobs, close the store. */
+  /**
+   * Graceful shutdown: stop accepting requests, let running jobs finish for `queue.drainMs`, then
+   * abort what still runs (jobs resume at the next start), close connections and the store.
+   */
   close(): Promise<void>;
 }
 
@@ -53,11 +60,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   const metrics = createServiceMetrics();
   const pooled = options.fetch === undefined ? createPooledFetch() : undefined;
+  const stopping = new AbortController();
   // The queue needs the runner and the runner needs the queue's app: bind late through `service`.
   let service: ComposedService | undefined;
   const queue = new InProcessJobQueue({
     concurrency: config.queue.concurrency,
-    run: (job, attempt) => service!.runJob(job, attempt),
+    run: (job, attempt, signal) => service!.runJob(job, attempt, signal),
   });
   service = await composeService({
     config,
@@ -68,6 +76,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     fetch: options.fetch ?? pooled!.fetch,
     logger,
     metrics,
+    signal: stopping.signal,
   });
   const { app } = service;
 
@@ -87,8 +96,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     metrics,
     app,
     async close() {
-      await new Promise<void>((done) => server.close(() => done()));
-      await queue.close();
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      await queue.close({ drainMs: config.queue.drainMs });
+      stopping.abort(new Error("the service is shutting down"));
+      (server as Server).closeAllConnections();
+      await closed;
       store.close();
       await pooled?.close();
       logger.info("countersign stopped");
@@ -104,5 +116,33 @@ function listen(
   return new Promise((resolveListen, reject) => {
     const server = serve({ fetch, hostname, port }, (info) => resolveListen({ server, address: info }));
     server.once("error", reject);
+    server.on("clientError", answerClientError);
   });
+}
+
+/**
+ * Requests Node refuses before the app sees them (a request line or headers past its 16 KiB limit,
+ * unparsable HTTP) get a problem+json body like every other error, instead of a bare status line.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  const refusal = clientErrorProblem(error.code);
+  if (refusal === undefined || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [problem, detail] = refusal;
+  const body = JSON.stringify(problemBody(problem, detail));
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nCache-Control: no-store\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function clientErrorProblem(code: string | undefined): [ProblemType, string] | undefined {
+  if (code === "HPE_HEADER_OVERFLOW") {
+    return [ProblemTypes.headersTooLarge, "the request line and headers exceed 16 KiB"];
+  }
+  if (code?.startsWith("HPE_")) return [ProblemTypes.invalidRequest, "the request is not valid HTTP/1.1"];
+  return undefined;
 }

@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use("*", apiAccess(authenticator));
 
   webhookRoutes(app, { webhooks: deps.config.webhooks, intake, clock });
-  signatureRoutes(app, { intake, operations: deps.operations, registries: deps.config.registries });
+  signatureRoutes(app, { intake, operations: deps.operations, config: deps.config });
   jobRoutes(app, deps.store);
   keyRoutes(app, deps.signers);
   operationsRoutes(app, deps.store, deps.metrics);

@@ -4,11 +4,17 @@ import { z } from "zod";
 import { QueueUnavailableError, ReferenceRefusedError } from "../attach/intake.ts";
 import { UnconfiguredRegistryError } from "../attach/registries.ts";
 import { scrubString } from "../observability/redact.ts";
-import { AuthenticationError, RegistryConnectionError, RegistryError } from "../oci/errors.ts";
+import {
+  AuthenticationError,
+  CrossOriginError,
+  RegistryConnectionError,
+  RegistryError,
+} from "../oci/errors.ts";
 import { InvalidReferenceError } from "../oci/reference.ts";
 import { StoreError } from "../store/errors.ts";
 import { WebhookAuthError, WebhookAuthUnavailableError, WebhookPayloadError } from "../webhooks/errors.ts";
 import { type FieldIssue, HttpProblem, type ProblemType, ProblemTypes } from "./problem.ts";
+import { ImageNotFoundError, ReadDeadlineError } from "./registry-reads.ts";
 import { BodyTooLargeError } from "./request-body.ts";
 
 export interface MappedProblem {
@@ -74,8 +80,16 @@ export function problemForError(error: unknown): MappedProblem {
       headers: { "Retry-After": "5" },
     });
   }
-  // lib/oci messages name the operation, method and a redacted URL: safe and useful to the caller.
-  if (error instanceof RegistryError || error instanceof RegistryConnectionError) {
+  if (error instanceof ImageNotFoundError) return mapped(ProblemTypes.imageNotFound, error.message);
+  if (error instanceof ReadDeadlineError) {
+    return mapped(ProblemTypes.registryTimeout, error.message, { headers: { "Retry-After": "30" } });
+  }
+  // lib/oci messages name the operation, method and a redacted URL (or an origin): safe and useful.
+  if (
+    error instanceof RegistryError ||
+    error instanceof RegistryConnectionError ||
+    error instanceof CrossOriginError
+  ) {
     return mapped(ProblemTypes.registryError, error.message);
   }
   if (error instanceof AuthenticationError) {

@@ -29,13 +29,16 @@ export const ProblemTypes = {
   notFound: problemType("not-found", "Not found", 404),
   webhookNotFound: problemType("webhook-not-found", "No webhook is configured under this name", 404),
   jobNotFound: problemType("job-not-found", "No such job", 404),
+  imageNotFound: problemType("image-not-found", "The registry does not have this image", 404),
   payloadTooLarge: problemType("payload-too-large", "The request body is too large", 413),
   unsupportedMediaType: problemType(
     "unsupported-media-type",
     "The request body's media type is not accepted",
     415,
   ),
+  headersTooLarge: problemType("headers-too-large", "The request line or headers are too large", 431),
   registryError: problemType("registry-error", "The registry answered with an error", 502),
+  registryTimeout: problemType("registry-timeout", "The registry did not answer in time", 504),
   authUnavailable: problemType(
     "auth-unavailable",
     "The sender's credentials cannot be checked right now",

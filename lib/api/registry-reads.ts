@@ -1,4 +1,6 @@
 // The REST reads: "what is attached to this image" and "does it verify", over configured registries.
+// Each read has a deadline (its registry requests are aborted then, and on shutdown), and an image
+// the registry does not have is a 404, not a registry failure.
 import type { RegistryDirectory } from "../attach/registries.ts";
 import { verifySubject } from "../attach/verify-subject.ts";
 import type { VerificationMaterial } from "../formats/format.ts";
@@ -23,36 +25,91 @@ export interface OperationsDeps {
   readonly store: Store;
   readonly material: VerificationMaterial;
   readonly formats: readonly FormatName[];
+  /** How long one read may take, its registry requests included. Default 60 s. */
+  readonly readTimeoutMs?: number;
+  /** Aborted when the service shuts down: reads still running are cut short. */
+  readonly signal?: AbortSignal;
 }
 
+/** The registry does not have the image a read names (distribution-spec: 404 MANIFEST_UNKNOWN). */
+export class ImageNotFoundError extends Error {
+  override readonly name = "ImageNotFoundError";
+  constructor(reference: Reference, options?: ErrorOptions) {
+    super(`${reference.toString()} is not in the registry`, options);
+  }
+}
+
+/** A read that passed its deadline: the registry was too slow (or silent). */
+export class ReadDeadlineError extends Error {
+  override readonly name = "ReadDeadlineError";
+}
+
+const DEFAULT_READ_TIMEOUT_MS = 60_000;
+
 export function serviceOperations(deps: OperationsDeps): ApiOperations {
-  const open = async (reference: Reference): Promise<{ repository: Repository; subject: Descriptor }> => {
-    const repository = deps.registries.client(reference.registry).repository(reference.repository);
-    const subject = await repository.resolve(reference.manifestReference);
-    return { repository, subject };
+  const timeoutMs = deps.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  /** Runs `read` on the reference's repository and subject, within the read's deadline. */
+  const withSubject = async <T>(
+    reference: Reference,
+    read: (repository: Repository, subject: Descriptor) => Promise<T>,
+  ): Promise<T> => {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new ReadDeadlineError(`the registry did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const signal =
+      deps.signal === undefined ? controller.signal : AbortSignal.any([deps.signal, controller.signal]);
+    try {
+      const repository = deps.registries
+        .client(reference.registry)
+        .repository(reference.repository, { signal });
+      let subject: Descriptor;
+      try {
+        subject = await repository.resolve(reference.manifestReference);
+      } catch (error) {
+        if (error instanceof RegistryError && error.status === 404)
+          throw new ImageNotFoundError(reference, { cause: error });
+        throw error;
+      }
+      return await read(repository, subject);
+    } finally {
+      clearTimeout(timer);
+    }
   };
   return {
-    async attachments(reference) {
-      const { repository, subject } = await open(reference);
-      return listAttachments(repository, subject, deps.store);
+    attachments(reference) {
+      return withSubject(reference, (repository, subject) =>
+        listAttachments(repository, subject, deps.store),
+      );
     },
 
-    async verify(reference) {
-      const { repository, subject } = await open(reference);
-      const formats = await verifySubject({
-        target: repository,
-        subject,
-        formats: deps.formats,
-        material: deps.material,
-        // A notation trust policy's registryScopes name <registry>/<repository>.
-        scope: `${reference.registry}/${reference.repository}`,
-      });
-      return {
-        digest: subject.digest,
-        verified: formats.every((f) => f.verified),
-        formats: formats.map((f) => ({ ...f, signatures: [...f.signatures] })),
-      };
+    verify(reference) {
+      return withSubject(reference, (repository, subject) =>
+        verifyReport(deps, reference, repository, subject),
+      );
     },
+  };
+}
+
+async function verifyReport(
+  deps: OperationsDeps,
+  reference: Reference,
+  repository: Repository,
+  subject: Descriptor,
+): Promise<Omit<VerifyReport, "reference">> {
+  const formats = await verifySubject({
+    target: repository,
+    subject,
+    formats: deps.formats,
+    material: deps.material,
+    // A notation trust policy's registryScopes name <registry>/<repository>.
+    scope: `${reference.registry}/${reference.repository}`,
+  });
+  return {
+    digest: subject.digest,
+    verified: formats.every((f) => f.verified),
+    formats: formats.map((f) => ({ ...f, signatures: [...f.signatures] })),
   };
 }
 

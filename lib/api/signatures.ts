@@ -1,10 +1,11 @@
 // Sign on demand, and the two registry reads ("what is attached", "does it verify", registry-reads.ts,
 // injected so that app tests need no registry). A reference is parsed once here; the reads run only
-// for a registry of the configuration.
+// for a repository the policy allows (the repository part of what webhooks are held to), so a read
+// can no more reach an unconfigured repository than a push can.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { type IntakeDeps, submitSignature } from "../attach/intake.ts";
-import { configuredRegistry } from "../config/registry-host.ts";
+import { type DecisionConfig, decideRepository } from "../attach/policy.ts";
 import { parseSubjectReference, type Reference } from "../oci/reference.ts";
 import { callerSource } from "./api-auth.ts";
 import type { AppEnv } from "./env.ts";
@@ -22,18 +23,18 @@ import {
 export interface SignatureRouteDeps {
   readonly intake: IntakeDeps;
   readonly operations: ApiOperations;
-  readonly registries: readonly { readonly host: string }[];
+  /** Registries and policy: what reads are held to. */
+  readonly config: DecisionConfig;
 }
 
-/** Parses `ref` once, and refuses any registry outside the configuration: reads must not become SSRF. */
-function configuredReference(ref: string, registries: SignatureRouteDeps["registries"]): Reference {
+/**
+ * Parses `ref` once, and refuses any registry or repository the policy does not allow before any
+ * registry request: reads must not become SSRF, nor a way around `registries[].repositories`.
+ */
+function allowedReference(ref: string, config: DecisionConfig): Reference {
   const reference = parseSubjectReference(ref);
-  if (configuredRegistry(registries, reference.registry) === undefined) {
-    throw new HttpProblem(
-      ProblemTypes.referenceNotAllowed,
-      `registry ${JSON.stringify(reference.registry)} is not configured`,
-    );
-  }
+  const decision = decideRepository(reference, config);
+  if (!decision.allowed) throw new HttpProblem(ProblemTypes.referenceNotAllowed, decision.reason);
   return reference;
 }
 
@@ -65,7 +66,10 @@ export const attachmentsRoute = createRoute({
     200: json("The artifacts attached to the image.", AttachmentListSchema),
     400: problem("The reference is invalid."),
     ...authProblems,
+    403: problem("The policy does not allow this registry or repository (no registry request was made)."),
+    404: problem("The registry does not have this image."),
     502: problem("The registry answered with an error."),
+    504: problem("The registry did not answer in time."),
   },
 });
 
@@ -80,7 +84,10 @@ export const verifyRoute = createRoute({
     200: json("One result per signature found (or missing) per format.", VerifyReportSchema),
     400: problem("The reference is invalid."),
     ...authProblems,
+    403: problem("The policy does not allow this registry or repository (no registry request was made)."),
+    404: problem("The registry does not have this image."),
     502: problem("The registry answered with an error."),
+    504: problem("The registry did not answer in time."),
   },
 });
 
@@ -125,13 +132,13 @@ export function signatureRoutes(app: OpenAPIHono<AppEnv>, deps: SignatureRouteDe
 
   app.openapi(attachmentsRoute, async (c) => {
     const { ref } = c.req.valid("query");
-    const attachments = await deps.operations.attachments(configuredReference(ref, deps.registries));
+    const attachments = await deps.operations.attachments(allowedReference(ref, deps.config));
     return c.json({ reference: ref, attachments }, 200);
   });
 
   app.openapi(verifyRoute, async (c) => {
     const { ref } = c.req.valid("query");
-    const report = await deps.operations.verify(configuredReference(ref, deps.registries));
+    const report = await deps.operations.verify(allowedReference(ref, deps.config));
     return c.json({ reference: ref, ...report }, 200);
   });
 }

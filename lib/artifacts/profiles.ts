@@ -38,6 +38,11 @@ export interface RegistryProfile {
   readonly zeroByteBlobs: false;
   /** One large registry sent `OCI-Subject` without a working referrers API: the header is a hint only. */
   readonly trustsSubjectHeader: false;
+  /**
+   * Hosts besides the registry's own whose token realm it uses (Docker Hub's registry-1.docker.io
+   * sends clients to auth.docker.io). A realm on any other host is refused (lib/oci/remote/auth.ts).
+   */
+  readonly tokenRealmHosts: readonly string[];
 }
 
 // The survey's baseline: the scratch-layer form "was accepted everywhere", a manifest without config
@@ -51,6 +56,7 @@ const base = {
   acceptsNoLayers: true,
   zeroByteBlobs: false,
   trustsSubjectHeader: false,
+  tokenRealmHosts: [],
 } as const satisfies Omit<RegistryProfile, "name">;
 
 export const RegistryProfiles: Readonly<Record<ProfileName, RegistryProfile>> = {
@@ -59,7 +65,12 @@ export const RegistryProfiles: Readonly<Record<ProfileName, RegistryProfile>> = 
   distribution: { ...base, name: "distribution", referrers: "fallback" },
   // Docker Hub once refused any manifest with `subject`: on such a refusal write it again without
   // `subject` and list it in the fallback index, rather than failing the signature.
-  dockerhub: { ...base, name: "dockerhub", onSubjectRefused: "retry-without-subject" },
+  dockerhub: {
+    ...base,
+    name: "dockerhub",
+    onSubjectRefused: "retry-without-subject",
+    tokenRealmHosts: ["auth.docker.io"],
+  },
   // ECR answered 405 to manifests carrying `artifactType`/`subject` on some paths: no top-level
   // `artifactType` (the type rides in `config.mediaType`), and retry without `subject` on refusal.
   // ECR also rejected manifests with no layers.
@@ -74,11 +85,12 @@ export const RegistryProfiles: Readonly<Record<ProfileName, RegistryProfile>> = 
   // GCR / Artifact Registry rejected manifests with no layers.
   gcr: { ...base, name: "gcr", acceptsNoLayers: false },
   // Quay rejected manifests with no layers.
-  quay: { ...base, name: "quay", acceptsNoLayers: false },
+  // Quay and GHCR serve their realms on their own hosts (`quay.io/v2/auth`, `ghcr.io/token`).
+  quay: { ...base, name: "quay", acceptsNoLayers: false, tokenRealmHosts: ["quay.io"] },
   // Harbor: referrers API only in recent releases; detect per deployment.
   harbor: { ...base, name: "harbor" },
   acr: { ...base, name: "acr" },
-  ghcr: { ...base, name: "ghcr" },
+  ghcr: { ...base, name: "ghcr", tokenRealmHosts: ["ghcr.io"] },
   // Artifactory rejected manifests with no layers.
   artifactory: { ...base, name: "artifactory", acceptsNoLayers: false },
   // zot implements distribution-spec 1.1 including the referrers endpoint.

@@ -16,6 +16,7 @@ import { webhookSources } from "../webhooks/index.ts";
 import type { PushEvent } from "../webhooks/push-event.ts";
 import type { IgnoredEvent, WebhookDelivery, WebhookSource } from "../webhooks/source.ts";
 import type { JobQueue } from "./attach-job.ts";
+import { diedOfTransientCause } from "./failure.ts";
 import { decide } from "./policy.ts";
 
 /** The policy's answer for one event; `event` is the event as the job should see it (normalized host). */
@@ -158,9 +159,11 @@ async function intakeEvent(
 }
 
 /**
- * A delivery seen before. Its job normally exists and nothing is done. Two exceptions keep a failed
- * first attempt from losing the event: no job (the store failed after recording the delivery), or a
- * job that never reached the queue (`failed` without any attempt).
+ * A delivery seen before. Its job normally exists and nothing is done. Three exceptions keep a failure
+ * from losing the event: no job (the store failed after recording the delivery), a job that never
+ * reached the queue (`failed` without any attempt), and a job that died of transient failures only
+ * (the registry or KMS unreachable longer than its attempts lasted): the sender's redelivery is the
+ * chance to sign the image after all. A job that was refused for good stays dead.
  */
 async function redelivered(
   event: PushEvent,
@@ -176,6 +179,22 @@ async function redelivered(
     deps.logger.info("redelivery re-enqueued a job that never reached the queue", {
       jobId,
       event: describe(event),
+    });
+    return { kind: "accepted", jobId };
+  }
+  if (diedOfTransientCause(job)) {
+    // Marked first: a queue that runs it at once must not have its `running` overwritten.
+    const revived = await deps.store.updateJob(jobId, {
+      status: "queued",
+      attempts: 0,
+      lastError: null,
+      finishedAt: null,
+    });
+    await enqueueJob(revived, {}, deps);
+    deps.logger.info("redelivery re-enqueued a job that died of transient failures", {
+      jobId,
+      event: describe(event),
+      lastError: job.lastError,
     });
     return { kind: "accepted", jobId };
   }

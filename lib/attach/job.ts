@@ -1,12 +1,13 @@
 // The attach job (DESIGN.md data flow): resolve the digest, classify, then for each subject and format
-// claim the idempotency record, sign, write to the registry and record the outcome.
+// claim the idempotency record, sign, write to the registry and record the outcome. Every attempt has
+// a deadline: its registry requests are aborted then (or when the runtime shuts down), and the attempt
+// ends as a transient failure that the queue retries after its backoff.
 import type { RegistryProfile } from "../artifacts/profiles.ts";
 import { type FormatName, signatureFormat } from "../formats/index.ts";
-import { isSignatureArtifact, isSignatureMediaType } from "../formats/signature-artifact.ts";
+import { isSignatureArtifact } from "../formats/signature-artifact.ts";
 import type { Timestamper } from "../formats/timestamp/client.ts";
 import type { Descriptor, ImageIndex } from "../oci/descriptor.ts";
 import { isImageIndex } from "../oci/manifest-schema.ts";
-import { ManifestAccept } from "../oci/media-types.ts";
 import type { RegistryClient } from "../oci/remote/registry.ts";
 import type { Repository } from "../oci/remote/repository.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
@@ -14,7 +15,17 @@ import type { Signer } from "../signing/signer.ts";
 import { JobNotFoundError } from "../store/errors.ts";
 import type { FormatOutcome, FormatOutcomes, SignatureKey, Store } from "../store/store.ts";
 import type { AttachJob, AttachJobResult } from "./attach-job.ts";
-import { type Backoff, describeFailure, isTransient, retryDelayMs, SignatureBusyError } from "./failure.ts";
+import {
+  AttemptAbortedError,
+  type Backoff,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  describeFailure,
+  gaveUp,
+  isTransient,
+  retryDelayMs,
+  SignatureBusyError,
+} from "./failure.ts";
+import { DEFAULT_MAX_INDEX_CHILDREN, indexChildren } from "./index-children.ts";
 import { findOwnSignature } from "./own-signature.ts";
 import { signSubject } from "./sign-subject.ts";
 
@@ -32,6 +43,10 @@ export interface AttachDeps {
   readonly lock: SubjectLock;
   readonly formats: readonly FormatName[];
   readonly signIndexChildren: boolean;
+  /** Most children signed per index; an index with more gets its own signature only. Default 64. */
+  readonly maxIndexChildren?: number;
+  /** Deadline of one attempt; its registry requests are aborted then. Default 90 s. */
+  readonly attemptTimeoutMs?: number;
   /** After this many attempts a transient failure is given up as a dead letter. Default 5. */
   readonly maxAttempts?: number;
   readonly backoff?: Backoff;
@@ -46,8 +61,18 @@ interface Subject {
   readonly descriptor: Descriptor;
 }
 
+export interface RunOptions {
+  /** Aborted by the runtime when it shuts down: the attempt ends, the job resumes at the next start. */
+  readonly signal?: AbortSignal;
+}
+
 /** Runs one delivery of `job`; `attempt` counts from 1. Never throws: the result tells the queue what to do. */
-export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1): Promise<AttachJobResult> {
+export async function runAttachJob(
+  job: AttachJob,
+  deps: AttachDeps,
+  attempt = 1,
+  options: RunOptions = {},
+): Promise<AttachJobResult> {
   const now = deps.now ?? (() => new Date());
   const { store } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
@@ -68,8 +93,9 @@ export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1
     if (error instanceof JobNotFoundError) return { kind: "done" };
     return storeUnavailable(error, attempt, maxAttempts, deps);
   }
+  const deadline = attemptDeadline(deps.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options.signal);
   try {
-    const outcomes = await attach({ ...job, request }, deps, attempt);
+    const outcomes = await attach({ ...job, request }, deps, attempt, deadline.signal);
     await store.updateJob(job.jobId, {
       status: "succeeded",
       outcomes,
@@ -87,9 +113,7 @@ export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1
     const outcomes = error instanceof FormatFailures ? error.outcomes : undefined;
     const retry = transient !== undefined && attempt < maxAttempts;
     const lastError =
-      transient !== undefined && !retry
-        ? `gave up after ${attempt} attempts: ${describeFailure(cause)}`
-        : describeFailure(cause);
+      transient !== undefined && !retry ? gaveUp(attempt, describeFailure(cause)) : describeFailure(cause);
     try {
       await store.updateJob(job.jobId, {
         status: retry ? "failed" : "dead",
@@ -101,7 +125,31 @@ export async function runAttachJob(job: AttachJob, deps: AttachDeps, attempt = 1
       return storeUnavailable(storeError, attempt, maxAttempts, deps);
     }
     return retry ? { kind: "retry", delayMs: retryDelayMs(attempt, deps.backoff) } : { kind: "done" };
+  } finally {
+    deadline.clear();
   }
+}
+
+/** The attempt's signal: aborted at its deadline, or with `outer` (shutdown), whichever comes first. */
+function attemptDeadline(ms: number, outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new AttemptAbortedError("deadline", `the attempt passed its ${ms} ms deadline`)),
+    ms,
+  );
+  const onOuter = () =>
+    controller.abort(
+      new AttemptAbortedError("shutdown", "the attempt was stopped: the service is shutting down"),
+    );
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener("abort", onOuter, { once: true });
+  return {
+    signal: controller.signal,
+    clear() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuter);
+    },
+  };
 }
 
 function storeUnavailable(
@@ -115,9 +163,14 @@ function storeUnavailable(
     : { kind: "done" };
 }
 
-async function attach(job: AttachJob, deps: AttachDeps, attempt: number): Promise<FormatOutcomes> {
+async function attach(
+  job: AttachJob,
+  deps: AttachDeps,
+  attempt: number,
+  signal: AbortSignal,
+): Promise<FormatOutcomes> {
   const { request } = job;
-  const repository = deps.registry(request.registry).repository(request.repository);
+  const repository = deps.registry(request.registry).repository(request.repository, { signal });
   // Sign a digest, never a tag: a tag is resolved once, and the bytes are hashed by the client.
   const fetched = await repository.fetchManifest(request.digest ?? request.reference);
   if (request.digest === undefined)
@@ -136,13 +189,20 @@ async function attach(job: AttachJob, deps: AttachDeps, attempt: number): Promis
     return Object.fromEntries(formats.map((f) => [f, skipped]));
   }
   const subjects: Subject[] = [{ descriptor: fetched.descriptor }];
+  const notes: string[] = [];
   if (index !== undefined && (job.recursive ?? deps.signIndexChildren)) {
-    subjects.push(...indexChildren(index));
+    const children = await indexChildren(
+      repository,
+      index,
+      deps.maxIndexChildren ?? DEFAULT_MAX_INDEX_CHILDREN,
+    );
+    subjects.push(...children.subjects.map((descriptor) => ({ descriptor })));
+    notes.push(...children.notes);
   }
   const outcomes: Partial<Record<FormatName, FormatOutcome>> = {};
   const errors: unknown[] = [];
   for (const format of formats) {
-    const result = await signEverySubject(job, deps, repository, subjects, format, attempt);
+    const result = await signEverySubject(job, deps, repository, subjects, format, attempt, notes);
     outcomes[format] = result.outcome;
     if (result.error !== undefined) errors.push(result.error);
   }
@@ -160,23 +220,6 @@ function isArtifactIndex(index: ImageIndex): boolean {
   return entries.every((d) => typeof d.artifactType === "string" && d.artifactType !== "");
 }
 
-/**
- * The platform manifests of an index. Not images, never signed: buildx attestation manifests (marked
- * by annotation), entries that declare an `artifactType` (artifacts and referrers, signatures among
- * them), and anything that is not a manifest.
- */
-function indexChildren(index: ImageIndex): Subject[] {
-  return index.manifests
-    .filter(
-      (d) =>
-        d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" &&
-        d.artifactType === undefined &&
-        !isSignatureMediaType(d.mediaType) &&
-        (ManifestAccept as readonly string[]).includes(d.mediaType),
-    )
-    .map((d) => ({ descriptor: { mediaType: d.mediaType, digest: d.digest, size: d.size } }));
-}
-
 async function signEverySubject(
   job: AttachJob,
   deps: AttachDeps,
@@ -184,6 +227,7 @@ async function signEverySubject(
   subjects: readonly Subject[],
   format: FormatName,
   attempt: number,
+  notes: readonly string[],
 ): Promise<{ outcome: FormatOutcome; error?: unknown }> {
   const at = () => (deps.now ?? (() => new Date()))().toISOString();
   let signed = 0;
@@ -201,10 +245,19 @@ async function signEverySubject(
     status: signed > 0 ? "signed" : "existing",
     ...(last !== undefined && { signatureDigest: last }),
     artifactType: signatureFormat(format).artifactType,
-    ...(subjects.length > 1 && { detail: `${subjects.length} manifests (index and children)` }),
+    ...(detail(subjects, notes) !== undefined && { detail: detail(subjects, notes) }),
     at: at(),
   };
   return { outcome };
+}
+
+/** What the outcome says beyond "signed": how many manifests, and what was skipped and why. */
+function detail(subjects: readonly Subject[], notes: readonly string[]): string | undefined {
+  const parts = [
+    ...(subjects.length > 1 ? [`${subjects.length} manifests (index and children)`] : []),
+    ...notes,
+  ];
+  return parts.length === 0 ? undefined : parts.join("; ");
 }
 
 async function signOnce(

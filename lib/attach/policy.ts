@@ -55,12 +55,41 @@ export function decide<Event extends PolicyEvent>(
   config: DecisionConfig,
   webhook?: Pick<WebhookConfig, "registries">,
 ): PolicyDecision<Event> {
-  const { repository, tag } = event;
+  const { tag } = event;
   if (tag === undefined && event.digest === undefined)
     return deny("invalid-event", "the event names neither a tag nor a digest");
   if (tag !== undefined && isCosignDigestTag(tag)) {
     return deny("signature-tag", `tag ${show(tag)} is a signature or referrers tag, never signed`);
   }
+  const place = decideRepository(event, config, webhook);
+  if (!place.allowed) return place;
+  const { host, registry } = place;
+  const { policy } = config;
+  if (tag === undefined) {
+    if (!policy.tags.untagged) return deny("untagged-not-allowed", "pushes without a tag are not signed");
+  } else if (!anyGlobMatches(policy.tags.include.map(compileGlob), tag)) {
+    return deny("tag-not-allowed", `tag ${show(tag)} is not in policy.tags.include`);
+  } else if (anyGlobMatches(policy.tags.exclude.map(compileGlob), tag)) {
+    return deny("tag-excluded", `tag ${show(tag)} is in policy.tags.exclude`);
+  }
+  return { allowed: true, event: { ...event, registry: host }, registry };
+}
+
+export type RepositoryDecision =
+  | { readonly allowed: true; readonly host: string; readonly registry: RegistryConfig }
+  | { readonly allowed: false; readonly code: DenyCode; readonly reason: string };
+
+/**
+ * Whether the repository may be touched at all: a configured registry (served by the webhook, when
+ * there is one), a repository its globs and policy include and policy does not exclude. REST reads
+ * (/v1/verify, /v1/attachments) are held to this before any registry request.
+ */
+export function decideRepository(
+  event: Pick<PolicyEvent, "registry" | "repository">,
+  config: DecisionConfig,
+  webhook?: Pick<WebhookConfig, "registries">,
+): RepositoryDecision {
+  const { repository } = event;
   const host = normalizeRegistryHost(event.registry);
   const registry = host === undefined ? undefined : configuredRegistry(config.registries, host);
   if (host === undefined || registry === undefined)
@@ -82,14 +111,7 @@ export function decide<Event extends PolicyEvent>(
   if (anyGlobMatches(policy.exclude.map(compileGlob), repository)) {
     return deny("repository-excluded", `repository ${show(repository)} is in policy.exclude`);
   }
-  if (tag === undefined) {
-    if (!policy.tags.untagged) return deny("untagged-not-allowed", "pushes without a tag are not signed");
-  } else if (!anyGlobMatches(policy.tags.include.map(compileGlob), tag)) {
-    return deny("tag-not-allowed", `tag ${show(tag)} is not in policy.tags.include`);
-  } else if (anyGlobMatches(policy.tags.exclude.map(compileGlob), tag)) {
-    return deny("tag-excluded", `tag ${show(tag)} is in policy.tags.exclude`);
-  }
-  return { allowed: true, event: { ...event, registry: host }, registry };
+  return { allowed: true, host, registry };
 }
 
 function deny(code: DenyCode, reason: string): { allowed: false; code: DenyCode; reason: string } {

@@ -1,5 +1,7 @@
 // Registry clients for configured hosts only: the one place a host name from a webhook or an API call
 // becomes a client, so an unconfigured host can never receive a request (no SSRF through a webhook).
+// The same entry says which other hosts may receive anything on the registry's behalf: token realms
+// (its profile's and the configured ones) and private storage hosts for blob redirects.
 import { profileFor, type RegistryProfile } from "../artifacts/profiles.ts";
 import { configuredRegistry, normalizeRegistryHost } from "../config/registry-host.ts";
 import type { RegistryConfig } from "../config/schema.ts";
@@ -38,8 +40,11 @@ export function registryDirectory(
       let client = clients.get(canonical);
       if (client === undefined) {
         const credentials = configured.credentials;
+        const profile = profileFor(canonical, configured.profile);
         client = new RegistryClient(canonical, {
           ...shared,
+          tokenRealmHosts: [...profile.tokenRealmHosts, ...configured.tokenRealms],
+          storageHosts: configured.storageHosts,
           ...(configured.plainHttp !== undefined && { plainHttp: configured.plainHttp }),
           ...(credentials !== undefined && {
             credentials: { username: credentials.username, password: credentials.password.reveal() },

@@ -25,4 +25,5 @@ export const EMBEDDED_DEFAULTS_SUMMARY =
   `signer: a P-256 key generated on first start at <dataDir>/signing-key.pem; formats: ${FormatNames.join(", ")}; ` +
   "policy: every repository and tag, index children included; api: no tokens (on-demand signing off); " +
   'store: SQLite at <dataDir>/countersign.db; dataDir ".countersign"; server 127.0.0.1:8080; ' +
-  "queue: concurrency 4, 5 attempts, backoff 1 s doubling to 60 s.";
+  "queue: concurrency 4, 5 attempts of at most 90 s each, backoff 1 s doubling to 60 s, 10 s drain on shutdown; " +
+  "at most 64 children signed per index.";

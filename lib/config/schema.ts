@@ -2,12 +2,15 @@
 // everywhere after. A missing or empty file is valid and means the embedded defaults (see `defaults.ts`).
 import { z } from "zod";
 import { type ProfileName, RegistryProfiles } from "../artifacts/profiles.ts";
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_DRAIN_MS } from "../attach/failure.ts";
+import { DEFAULT_MAX_INDEX_CHILDREN, MAX_INDEX_CHILDREN_LIMIT } from "../attach/index-children.ts";
 import { FormatNames, signatureFormats } from "../formats/index.ts";
 import { isKmsKeyUri, parseKmsKeyUri } from "../signing/key-uri.ts";
 import { EMBEDDED_DEFAULTS, EMBEDDED_DEFAULTS_SUMMARY } from "./defaults.ts";
 import { globProblem } from "./glob.ts";
 import { formatRegistryHostPattern, parseRegistryHostPattern } from "./registry-host.ts";
 import { type SecretResolver, secretField } from "./secret.ts";
+import { timestampSchema, verificationSchema } from "./verification.ts";
 import { checkWebhookRegistries } from "./webhook-registries.ts";
 import { webhookSchema } from "./webhooks.ts";
 
@@ -66,6 +69,20 @@ function registrySchema(resolver: SecretResolver) {
         .optional()
         .describe("Talk plain HTTP instead of HTTPS. Default: true for loopback hosts, false otherwise."),
       repositories: globs("Repositories of this registry that may be signed.", ["**"]),
+      tokenRealms: z
+        .array(registryHost)
+        .max(20)
+        .default([])
+        .describe(
+          "Hosts besides the registry's own that may serve its token realm (the `realm` of a `WWW-Authenticate: Bearer` challenge), e.g. gitlab.com for registry.gitlab.com. The profile's known realm hosts (auth.docker.io for Docker Hub) need no entry. A realm on any other host is refused: the registry's credentials go nowhere else.",
+        ),
+      storageHosts: z
+        .array(registryHost)
+        .max(20)
+        .default([])
+        .describe(
+          "Hosts on loopback, link-local or private addresses that blob downloads may be redirected to (an object store on the local network). Redirects to public storage hosts need no entry; no redirect to another origin carries the registry's credentials.",
+        ),
     })
     .describe("A registry Countersign may talk to. Nothing outside this list ever gets a request.");
 }
@@ -130,6 +147,15 @@ const policySchema = z
       .boolean()
       .default(true)
       .describe("For an image index, also sign each child manifest (per-platform images)."),
+    maxIndexChildren: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_INDEX_CHILDREN_LIMIT)
+      .default(DEFAULT_MAX_INDEX_CHILDREN)
+      .describe(
+        `Most child manifests signed for one index (at most ${MAX_INDEX_CHILDREN_LIMIT}). An index with more platform manifests than this gets its own signature only; the job records the children it skipped and why. Each child is fetched and hash-verified before it is signed; a child the registry does not have is not signed.`,
+      ),
   })
   .describe("Which pushes get signed.");
 
@@ -197,6 +223,24 @@ const queueSchema = z
       .max(100)
       .default(5)
       .describe("Attempts before a job is dead-lettered."),
+    attemptTimeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(15 * 60_000)
+      .default(DEFAULT_ATTEMPT_TIMEOUT_MS)
+      .describe(
+        "Deadline of one job attempt: its registry requests are aborted then, and the job is retried after its backoff (what was signed stays signed). Each request also has its own limits: 20 s to the first byte, 30 s for a whole answer, 30 s of silence in a download.",
+      ),
+    drainMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 60_000)
+      .default(DEFAULT_DRAIN_MS)
+      .describe(
+        "On shutdown (SIGTERM), how long running jobs may finish before their requests are aborted; they resume at the next start.",
+      ),
     backoff: z
       .strictObject({
         initialMs: z.number().int().min(1).default(1_000).describe("Delay before the first retry."),
@@ -245,6 +289,8 @@ export function configSchema(resolver: SecretResolver) {
         ),
       server: serverSchema,
       queue: queueSchema,
+      timestamp: timestampSchema(resolver),
+      verification: verificationSchema(resolver),
     })
     .superRefine((config, ctx) => {
       unique(

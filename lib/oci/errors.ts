@@ -97,11 +97,11 @@ export class CrossOriginError extends Error {
   readonly operation: string;
   /** `http://127.0.0.1:6000`: where the registry pointed. */
   readonly origin: string;
-  /** The registry's own origin. */
+  /** The registry's own origin (or the token realm's, for a redirect of a token request). */
   readonly expected: string;
-  constructor(operation: string, what: string, origin: string, expected: string) {
+  constructor(operation: string, what: string, origin: string, expected: string, reason?: string) {
     super(
-      `${operation}: ${what} points at another origin, ${origin} (the registry is ${expected}); not followed`,
+      `${operation}: ${what} points at ${origin}, not ${expected}${reason === undefined ? "" : ` (${reason})`}; not followed`,
     );
     this.operation = operation;
     this.origin = origin;

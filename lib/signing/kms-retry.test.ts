@@ -13,6 +13,9 @@ describe("KMS error classification", () => {
     [awsError("SomethingNew", 502), true, "SomethingNew"],
     [socketError("ECONNRESET"), true, "NetworkError"],
     [new TypeError("fetch failed"), true, "NetworkError"],
+    // workerd's fetch: a plain Error, no code, no status.
+    [new Error("Network connection lost."), true, "NetworkError"],
+    [awsError("Error", 500), true, "Error"],
     [awsError("NotFoundException", 400), false, "NotFoundException"],
     [awsError("AccessDeniedException", 400), false, "AccessDeniedException"],
     [awsError("UnrecognizedClientException", 400), false, "UnrecognizedClientException"],

@@ -69,11 +69,16 @@ export function isRetryableKmsError(error: unknown): boolean {
   return typeof status === "number" && (status >= 500 || status === 429);
 }
 
+/**
+ * No answer from KMS at all. fetch reports that without an AWS name or an HTTP status: Node as
+ * `TypeError: fetch failed`, workerd as a plain `Error` (`Network connection lost.`), neither with
+ * Node's error codes. Every AWS error has a name of its own and, once KMS answered, a status.
+ */
 function isNetworkError(error: unknown): boolean {
   const e = error as AwsLikeError | undefined;
   if (typeof e?.code === "string" && networkCodes.has(e.code)) return true;
-  // fetch (the SDK's browser build, workerd) reports network failures as a bare TypeError.
-  return error instanceof TypeError && e?.$metadata === undefined;
+  if (typeof e?.$metadata?.httpStatusCode === "number") return false;
+  return error instanceof TypeError || (error instanceof Error && error.name === "Error");
 }
 
 export interface RetryOutcome<T> {

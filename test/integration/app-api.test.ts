@@ -321,6 +321,20 @@ describe("registry reads", () => {
     expect((await problemOf(missing)).errors?.[0]?.path).toBe("ref");
     expect(h.operations.calls).toEqual([]);
   });
+
+  it("a repository outside the registry's allowed repositories is a 403 before any operation runs", async () => {
+    for (const path of ["/v1/verify", "/v1/attachments"]) {
+      const refused = await request(`${path}?ref=ghcr.io/other/app:v1`, { token: API_TOKEN });
+      expect(refused.status, path).toBe(403);
+      const body = await problemOf(refused);
+      expect(body.type).toBe("urn:countersign:problem:reference-not-allowed");
+      expect(body.detail).toContain('repository "other/app" is not allowed on ghcr.io');
+    }
+    expect(h.operations.calls).toEqual([]);
+    const allowed = await request("/v1/attachments?ref=ghcr.io/acme/app:v1", { token: API_TOKEN });
+    expect(allowed.status).toBe(200);
+    expect(h.operations.calls).toEqual([{ operation: "attachments", ref: "ghcr.io/acme/app:v1" }]);
+  });
 });
 
 describe("public endpoints", () => {

@@ -1,7 +1,9 @@
 // POST /webhooks/:name through the whole app, in process: every fixture source accepted with its real
 // credential (jobs with the right registry, repository and reference), refused without one (nothing
 // parsed, queued or fetched), policy refusals, redelivery dedupe, the body cap and bad payloads.
+
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { gaveUp } from "../../lib/attach/failure.ts";
 import { type AppHarness, createAppHarness, problemOf } from "../support/app/harness.ts";
 import {
   type Credential,
@@ -224,6 +226,45 @@ describe("redeliveries", () => {
     expect(retried.accepted).toEqual([stored?.id]);
     expect(h.queue.jobs.map((job) => job.jobId)).toEqual([stored?.id]);
     expect((await h.store.getJob(stored!.id))?.status).toBe("queued");
+  });
+
+  it("a delivery whose job died of transient failures is run again by the redelivery", async () => {
+    const credential = await cases.distribution!.credential(distributionPush);
+    const first = (await (await deliver("distribution", credential)).json()) as { accepted: string[] };
+    const [jobId] = first.accepted;
+    // What runAttachJob records when the registry stayed unreachable through every attempt.
+    await h.store.updateJob(jobId!, {
+      status: "dead",
+      attempts: 5,
+      lastError: gaveUp(5, "RegistryConnectionError: manifest.get: GET http://127.0.0.1:5000/v2/x failed"),
+      finishedAt: new Date().toISOString(),
+    });
+    const again = (await (await deliver("distribution", credential)).json()) as { accepted: string[] };
+    expect(again.accepted).toEqual([jobId]);
+    expect(h.queue.jobs.map((job) => job.jobId)).toEqual([jobId, jobId]);
+    const revived = await h.store.getJob(jobId!);
+    expect(revived).toMatchObject({ status: "queued", attempts: 0 });
+    expect(revived?.lastError).toBeUndefined();
+    expect(revived?.finishedAt).toBeUndefined();
+  });
+
+  it("a delivery whose job was refused for good stays dead: the redelivery is a duplicate", async () => {
+    const credential = await cases.distribution!.credential(distributionPush);
+    const first = (await (await deliver("distribution", credential)).json()) as { accepted: string[] };
+    const [jobId] = first.accepted;
+    await h.store.updateJob(jobId!, {
+      status: "dead",
+      attempts: 1,
+      lastError: "RegistryError: manifest.get: GET http://127.0.0.1:5000/v2/x answered 403",
+    });
+    const again = (await (await deliver("distribution", credential)).json()) as {
+      accepted: string[];
+      ignored: { reason: string }[];
+    };
+    expect(again.accepted).toEqual([]);
+    expect(again.ignored.map((i) => i.reason)).toEqual(["redelivery"]);
+    expect(h.queue.jobs).toHaveLength(1);
+    expect((await h.store.getJob(jobId!))?.status).toBe("dead");
   });
 });
 

@@ -1,5 +1,6 @@
 // The token flow against distribution 2.8 in `auth: token` mode, with an issuer run by the test
-// (ES256 JWTs signed with jose, `x5c` verified against the registry's root certificate bundle).
+// (ES256 JWTs signed with jose, `x5c` verified against the registry's root certificate bundle). The
+// issuer listens on another port, so the client names it as a realm host (as a configuration would).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthenticationError, RegistryError } from "../../lib/oci/errors.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
@@ -30,6 +31,11 @@ beforeAll(async () => {
   });
 });
 
+/** The issuer's `host:port`. */
+function realmHosts(): string[] {
+  return [new URL(issuer.realm).host];
+}
+
 afterAll(async () => {
   await registry?.stop();
   await issuer?.stop();
@@ -40,6 +46,7 @@ describe("Bearer token auth", () => {
     issuer.requests.length = 0;
     const events: RequestEvent[] = [];
     const client = new RegistryClient(registry.host, {
+      tokenRealmHosts: realmHosts(),
       credentials: { username: "alice", password: PASSWORD },
       onRequest: (e) => events.push(e),
     });
@@ -61,6 +68,7 @@ describe("Bearer token auth", () => {
 
   it("asks for pull on the source repository when mounting", async () => {
     const client = new RegistryClient(registry.host, {
+      tokenRealmHosts: realmHosts(),
       credentials: { username: "alice", password: PASSWORD },
     });
     const source = await pushArtifact(client.repository("token/source"));
@@ -75,9 +83,10 @@ describe("Bearer token auth", () => {
 
   it("exchanges an identity (refresh) token with the OAuth2 POST", async () => {
     issuer.requests.length = 0;
-    const repo = new RegistryClient(registry.host, { credentials: { identityToken: REFRESH } }).repository(
-      "token/app",
-    );
+    const repo = new RegistryClient(registry.host, {
+      credentials: { identityToken: REFRESH },
+      tokenRealmHosts: realmHosts(),
+    }).repository("token/app");
     expect(await repo.tags()).toEqual(["v1"]);
     expect(issuer.requests).toEqual([
       { method: "POST", account: "bob", scopes: ["repository:token/app:pull"], status: 200 },
@@ -85,7 +94,7 @@ describe("Bearer token auth", () => {
   });
 
   it("reads anonymously where the issuer grants pull, and is denied push", async () => {
-    const repo = new RegistryClient(registry.host).repository("token/app");
+    const repo = new RegistryClient(registry.host, { tokenRealmHosts: realmHosts() }).repository("token/app");
     expect((await repo.resolve("v1")).mediaType).toBeDefined();
     const error = await pushArtifact(repo).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
@@ -96,6 +105,7 @@ describe("Bearer token auth", () => {
   it("reports a refused token request without the password", async () => {
     const wrong = "not-the-token-password";
     const repo = new RegistryClient(registry.host, {
+      tokenRealmHosts: realmHosts(),
       credentials: { username: "alice", password: wrong },
     }).repository("token/app");
     const error = await repo.tags().catch((e: unknown) => e);
@@ -105,5 +115,18 @@ describe("Bearer token auth", () => {
       /token request to http:\/\/127\.0\.0\.1:\d+\/token answered 401/,
     );
     expect(`${String(error)} ${JSON.stringify(error)} ${JSON.stringify(repo)}`).not.toContain(wrong);
+  });
+
+  it("sends nothing to a realm the registry was not configured with", async () => {
+    issuer.requests.length = 0;
+    const repo = new RegistryClient(registry.host, {
+      credentials: { username: "alice", password: PASSWORD },
+    }).repository("token/app");
+    const error = await repo.tags().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain(
+      `refusing token realm on another host, ${new URL(issuer.realm).origin}`,
+    );
+    expect(issuer.requests).toEqual([]);
   });
 });

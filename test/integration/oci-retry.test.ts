@@ -146,7 +146,7 @@ describe("retries", () => {
     const port = (silent.address() as { port: number }).port;
     try {
       const repo = new RegistryClient(`127.0.0.1:${port}`, {
-        timeoutMs: 200,
+        timeouts: { firstByteMs: 200 },
         retry: { maxAttempts: 2, baseDelayMs: 1 },
       }).repository("retry/app");
       const error = await repo.fetchManifest("v1").catch((e: unknown) => e);

@@ -2,7 +2,10 @@
 // "Token Authentication Specification": a 401 with `WWW-Authenticate: Bearer realm,service,scope`,
 // then a token from the realm). Tokens are cached per registry (one Authenticator per registry) and
 // per scope set, until shortly before they expire. Secrets stay in private fields and never reach a
-// message.
+// message. Credentials go to their own host only: a realm must be on the registry's origin host or on
+// a host its configuration or profile names (auth.docker.io for Docker Hub), and a realm learnt from
+// one repository's challenge is used for that repository only, so a hostile repository cannot send
+// the others to its realm. A failed token request is not remembered: the next request asks again.
 import { z } from "zod";
 import { base64FromText } from "../../encoding.ts";
 import { AuthenticationError, redactUrl } from "../errors.ts";
@@ -28,6 +31,10 @@ export type TokenExchange = (request: {
 
 export interface AuthenticatorOptions {
   readonly registry: string;
+  /** The registry's origin (`https://registry-1.docker.io`): realms on its host are allowed. */
+  readonly origin: string;
+  /** Other hosts (`host[:port]`) a token realm may be on: the profile's and the configuration's. */
+  readonly realmHosts?: readonly string[];
   readonly credentials?: CredentialStore;
   readonly exchange: TokenExchange;
   /** Allow a token realm over plain HTTP (loopback realms always are). */
@@ -58,21 +65,29 @@ interface CachedToken {
   readonly expiresAt: number;
 }
 
+/** Realms remembered (one per repository asked about); the oldest is forgotten beyond this. */
+const MAX_REMEMBERED_REALMS = 1_000;
+
 export class Authenticator {
   readonly #registry: string;
+  readonly #realmHosts: ReadonlySet<string>;
   readonly #credentials: CredentialStore | undefined;
   readonly #exchange: TokenExchange;
   readonly #allowPlainHttpRealm: boolean;
   readonly #clientId: string;
   readonly #now: () => number;
-  #mode: "anonymous" | "basic" | "bearer" = "anonymous";
-  #bearer: BearerRealm | undefined;
+  /** The registry answered a Basic challenge: Basic goes up front (to its origin, see transport.ts). */
+  #basic = false;
+  /** Bearer realms by the resource the challenge was answered for (`repository:team/app`). */
+  readonly #realms = new Map<string, BearerRealm>();
   readonly #tokens = new Map<string, CachedToken>();
   readonly #pending = new Map<string, Promise<string>>();
   #credential: Promise<Credential | undefined> | undefined;
 
   constructor(options: AuthenticatorOptions) {
     this.#registry = options.registry;
+    const own = new URL(options.origin).host;
+    this.#realmHosts = new Set([own, ...(options.realmHosts ?? [])].map(canonicalHost));
     this.#credentials = options.credentials;
     this.#exchange = options.exchange;
     this.#allowPlainHttpRealm = options.allowPlainHttpRealm ?? false;
@@ -82,10 +97,9 @@ export class Authenticator {
 
   /** The `Authorization` value to send up front, once the registry's scheme is known. */
   async authorize(scopes: readonly string[]): Promise<string | undefined> {
-    if (this.#mode === "basic") return this.#basicHeader(await this.#credential_());
-    if (this.#mode === "bearer" && this.#bearer !== undefined) {
-      return `Bearer ${await this.#token(this.#bearer, scopes, scopes)}`;
-    }
+    const bearer = this.#realms.get(realmKey(scopes));
+    if (bearer !== undefined) return `Bearer ${await this.#token(bearer, scopes, scopes)}`;
+    if (this.#basic) return this.#basicHeader(await this.#credential_());
     return undefined;
   }
 
@@ -105,7 +119,7 @@ export class Authenticator {
     if (challenges.some((c) => c.scheme === "basic")) {
       const basic = this.#basicHeader(credential);
       if (basic === undefined || previous === basic) return undefined;
-      this.#mode = "basic";
+      this.#basic = true;
       return basic;
     }
     return undefined;
@@ -118,8 +132,7 @@ export class Authenticator {
     }
     this.#checkRealm(realm);
     const bearer = { realm, service: challenge.params.service };
-    this.#mode = "bearer";
-    this.#bearer = bearer;
+    this.#remember(realmKey(scopes), bearer);
     const wanted = union(scopes, (challenge.params.scope ?? "").split(" "));
     const key = cacheKey(bearer, scopes);
     const cached = this.#tokens.get(key);
@@ -141,6 +154,20 @@ export class Authenticator {
       throw new AuthenticationError(
         `registry ${this.#registry}: refusing token realm ${redactUrl(realm)} (credentials need HTTPS)`,
       );
+    }
+    if (!this.#realmHosts.has(canonicalHost(url.host))) {
+      throw new AuthenticationError(
+        `registry ${this.#registry}: refusing token realm on another host, ${url.origin} (allowed: the registry's host${this.#realmHosts.size > 1 ? " and the configured realm hosts" : ""})`,
+      );
+    }
+  }
+
+  #remember(key: string, bearer: BearerRealm): void {
+    this.#realms.delete(key);
+    this.#realms.set(key, bearer);
+    if (this.#realms.size > MAX_REMEMBERED_REALMS) {
+      const oldest = this.#realms.keys().next().value;
+      if (oldest !== undefined) this.#realms.delete(oldest);
     }
   }
 
@@ -218,12 +245,39 @@ export class Authenticator {
   }
 
   #credential_(): Promise<Credential | undefined> {
-    this.#credential ??= this.#credentials?.get(this.#registry) ?? Promise.resolve(undefined);
+    if (this.#credential === undefined) {
+      const pending = this.#credentials?.get(this.#registry) ?? Promise.resolve(undefined);
+      // A store that failed once (a secret service timing out) is asked again next time.
+      pending.catch(() => {
+        if (this.#credential === pending) this.#credential = undefined;
+      });
+      this.#credential = pending;
+    }
     return this.#credential;
   }
 
   toJSON(): unknown {
-    return { registry: this.#registry, mode: this.#mode };
+    return { registry: this.#registry, basic: this.#basic, realms: this.#realms.size };
+  }
+}
+
+/**
+ * What a realm is remembered for: the resource of the request's first scope (`repository:team/app`,
+ * whatever the actions), `""` for requests without scopes (the version check).
+ */
+function realmKey(scopes: readonly string[]): string {
+  const [first] = scopes;
+  if (first === undefined) return "";
+  const parts = first.split(":");
+  return parts.length >= 3 ? parts.slice(0, -1).join(":") : first;
+}
+
+/** `host[:port]` as the URL parser writes it (lowercase, default port dropped). */
+function canonicalHost(host: string): string {
+  try {
+    return new URL(`https://${host}`).host;
+  } catch {
+    return host.toLowerCase();
   }
 }
 
@@ -231,6 +285,25 @@ function cacheKey(bearer: BearerRealm, scopes: readonly string[]): string {
   return `${bearer.realm}\n${bearer.service ?? ""}\n${[...new Set(scopes)].sort().join(" ")}`;
 }
 
+/**
+ * The request's scopes and the challenge's, one entry per resource with the actions of both: a
+ * registry may list the same scope with its actions in another order (`push,pull`), which is no
+ * reason to ask for it twice.
+ */
 function union(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b].filter((s) => s.length > 0))];
+  const actions = new Map<string, string[]>();
+  for (const scope of [...a, ...b]) {
+    if (scope.length === 0) continue;
+    const colon = scope.lastIndexOf(":");
+    const resource = colon > 0 && scope.indexOf(":") !== colon ? scope.slice(0, colon) : scope;
+    const listed = actions.get(resource) ?? [];
+    if (resource !== scope) {
+      for (const action of scope.slice(colon + 1).split(","))
+        if (!listed.includes(action)) listed.push(action);
+    }
+    actions.set(resource, listed);
+  }
+  return [...actions].map(([resource, listed]) =>
+    listed.length > 0 ? `${resource}:${listed.join(",")}` : resource,
+  );
 }

@@ -17,7 +17,7 @@ import {
 } from "./repository-context.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { versionCheckUrl } from "./routes.ts";
-import { type RequestEvent, Transport } from "./transport.ts";
+import { DEFAULT_TIMEOUTS, type RequestEvent, type RequestTimeouts, Transport } from "./transport.ts";
 
 export interface RegistryClientOptions {
   /** Default `globalThis.fetch`; on Node, functions/node/fetch.ts gives a pooled keep-alive one. */
@@ -27,8 +27,18 @@ export interface RegistryClientOptions {
   /** Default: true for loopback hosts (127.0.0.0/8, ::1, localhost), false elsewhere. */
   readonly plainHttp?: boolean;
   readonly retry?: Partial<RetryPolicy>;
-  /** Per attempt, until response headers (whole body for manifests and small answers). Default 30 s. */
-  readonly timeoutMs?: number;
+  /** Per attempt: first byte, whole answer, body silence (transport.ts DEFAULT_TIMEOUTS). */
+  readonly timeouts?: Partial<RequestTimeouts>;
+  /**
+   * Hosts (`host[:port]`) besides the registry's own that may serve its token realm: the registry
+   * profile's (`auth.docker.io` for Docker Hub) and the configuration's. Any other realm is refused.
+   */
+  readonly tokenRealmHosts?: readonly string[];
+  /**
+   * Storage hosts on loopback, link-local or private addresses that blob downloads may be redirected
+   * to. Redirects to public hosts need no entry (and carry no credentials either way).
+   */
+  readonly storageHosts?: readonly string[];
   /** Called after every HTTP attempt, token requests included. */
   readonly onRequest?: (event: RequestEvent) => void;
   /** Serialises tag-schema index updates per subject. Default: in-process. */
@@ -57,7 +67,9 @@ export class RegistryClient {
     this.#transport = new Transport({
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
       retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+      origin: new URL(this.baseUrl).origin,
+      ...(options.storageHosts !== undefined && { allowedPrivateHosts: options.storageHosts }),
       ...(options.onRequest !== undefined && { onRequest: options.onRequest }),
       userAgent: options.userAgent ?? "countersign",
     });
@@ -69,6 +81,8 @@ export class RegistryClient {
     const transport = this.#transport;
     this.#transport.authenticator = new Authenticator({
       registry,
+      origin: this.baseUrl,
+      ...(options.tokenRealmHosts !== undefined && { realmHosts: options.tokenRealmHosts }),
       ...(store !== undefined && { credentials: store }),
       allowPlainHttpRealm: plainHttp,
       exchange: (request) =>
@@ -79,13 +93,14 @@ export class RegistryClient {
     });
   }
 
-  repository(name: string): Repository {
+  /** A repository of this registry; with `signal`, every request made through it is aborted with it. */
+  repository(name: string, options: { readonly signal?: AbortSignal } = {}): Repository {
     checkRepositoryName(name);
     const context: RepositoryContext = {
       registry: this.registry,
       repository: name,
       baseUrl: this.baseUrl,
-      transport: this.#transport,
+      transport: this.#transport.withSignal(options.signal),
       limits: this.#limits,
       capabilities: this.#capabilities,
       pullScopes: [repositoryScope(name, ["pull"])],

@@ -1,8 +1,18 @@
-// The one place registry HTTP requests are sent: authentication, retries with backoff, per-attempt
+// The one place registry HTTP requests are sent: authentication, redirects, retries with backoff,
 // timeouts and the request hook. Everything above works with typed requests and responses.
+// Credentials go to the registry's origin only: a request that would carry them anywhere else is
+// refused here, whatever module built it, and redirects are followed by hand (redirect.ts).
 
-import { parseOciErrors, RegistryConnectionError, RegistryError, redactUrl } from "../errors.ts";
+import {
+  CrossOriginError,
+  parseOciErrors,
+  RegistryConnectionError,
+  RegistryError,
+  RegistryProtocolError,
+  redactUrl,
+} from "../errors.ts";
 import type { Authenticator } from "./auth.ts";
+import { checkRedirect, isRedirect, MAX_REDIRECTS, type RedirectPolicy } from "./redirect.ts";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from "./retry.ts";
 
 /** One HTTP attempt, reported to `onRequest` (benches and tests count requests per operation). */
@@ -30,14 +40,43 @@ export interface RegistryRequest {
   readonly body?: RequestBody;
   /** Token scopes this request needs; undefined sends no credentials at all (token realm requests). */
   readonly scopes?: readonly string[];
+  /** Default `same-origin`; blob downloads may follow a storage redirect (redirect.ts). */
+  readonly redirect?: RedirectPolicy;
   readonly signal?: AbortSignal;
 }
+
+/**
+ * Time limits of one attempt. The connect timeout belongs to the runtime's fetch (the Node pool sets
+ * 10 s); workerd and Lambda have their own, and the first-byte limit bounds it everywhere.
+ */
+export interface RequestTimeouts {
+  /** Until the response headers arrive, connecting included. */
+  readonly firstByteMs: number;
+  /** The whole exchange of an answer read whole (manifests, tokens, upload answers). */
+  readonly requestMs: number;
+  /** The longest silence while a streamed body (a blob download) is read. */
+  readonly idleMs: number;
+  /** Slowest upload speed tolerated: a request body adds `size / this` seconds to both limits above. */
+  readonly minBytesPerSecond: number;
+}
+
+// A registry that never answers costs one attempt 20 s, a request at most five attempts and their
+// backoff; the job's own deadline (lib/attach) ends the attempt before that adds up.
+export const DEFAULT_TIMEOUTS: RequestTimeouts = {
+  firstByteMs: 20_000,
+  requestMs: 30_000,
+  idleMs: 30_000,
+  minBytesPerSecond: 64 * 1024,
+};
 
 export interface TransportOptions {
   readonly fetch: typeof fetch;
   readonly retry: RetryPolicy;
-  /** Per attempt, until the headers arrive (and, for `requestBytes`, the whole body). */
-  readonly timeoutMs: number;
+  readonly timeouts: RequestTimeouts;
+  /** The registry's origin (`https://ghcr.io`): the only one credentials are sent to. */
+  readonly origin: string;
+  /** Storage hosts on private addresses a blob download may be redirected to (configuration). */
+  readonly allowedPrivateHosts?: readonly string[];
   readonly onRequest?: (event: RequestEvent) => void;
   readonly userAgent?: string;
 }
@@ -69,6 +108,8 @@ class TimeoutError extends Error {
 export class Transport {
   readonly #options: TransportOptions;
   #authenticator: Authenticator | undefined;
+  /** Aborts every request of this view (a job attempt's deadline, a shutdown). */
+  #signal: AbortSignal | undefined;
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -78,9 +119,22 @@ export class Transport {
     this.#authenticator = authenticator;
   }
 
-  /** Sends with retries and auth; resolves when headers arrive. The caller owns (and must consume) the body. */
+  /** The same transport (options, authentication, token cache) with every request bound to `signal`. */
+  withSignal(signal: AbortSignal | undefined): Transport {
+    if (signal === undefined) return this;
+    const bound = new Transport(this.#options);
+    bound.#authenticator = this.#authenticator;
+    bound.#signal = this.#signal === undefined ? signal : AbortSignal.any([this.#signal, signal]);
+    return bound;
+  }
+
+  /**
+   * Sends with retries and auth; resolves when headers arrive. The caller owns (and must consume) the
+   * body, which errors after `idleMs` without a byte.
+   */
   request(request: RegistryRequest): Promise<Response> {
-    return this.#exchange(request, async (response) => response);
+    const idleMs = this.#options.timeouts.idleMs;
+    return this.#exchange(request, async (response, deadline) => idleGuard(response, idleMs, deadline));
   }
 
   /** Sends and reads the whole body (at most `limit` bytes) inside each attempt, so a cut body is retried. */
@@ -109,12 +163,16 @@ export class Transport {
   }
 
   async #exchange<T extends Response | BufferedResponse>(
-    request: RegistryRequest,
-    consume: (response: Response) => Promise<T>,
+    original: RegistryRequest,
+    consume: (response: Response, deadline: Deadline) => Promise<T>,
   ): Promise<T> {
+    const signals = [original.signal, this.#signal].filter((s) => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const request: RegistryRequest = signal === undefined ? original : { ...original, signal };
     const policy = this.#options.retry;
     // A stream body can be sent once only.
     const replayable = !(request.body instanceof ReadableStream);
+    if (request.scopes !== undefined) this.#checkCredentialOrigin(request);
     let authorization =
       request.scopes !== undefined ? await this.#authenticator?.authorize(request.scopes) : undefined;
     let authRetried = false;
@@ -123,7 +181,8 @@ export class Transport {
       try {
         result = await this.#attempt(request, authorization, attempt, consume);
       } catch (error) {
-        if (!isConnectionFailure(error) || request.signal?.aborted) throw error;
+        if (request.signal?.aborted) throw request.signal.reason ?? error;
+        if (!isConnectionFailure(error)) throw error;
         const wrapped = new RegistryConnectionError(
           request.operation,
           request.method,
@@ -161,15 +220,26 @@ export class Transport {
     }
   }
 
+  /** A request carrying the registry's credentials goes to the registry's origin or nowhere. */
+  #checkCredentialOrigin(request: RegistryRequest): void {
+    let origin: string;
+    try {
+      origin = new URL(request.url).origin;
+    } catch {
+      throw new RegistryProtocolError(`${request.operation}: not a URL`);
+    }
+    if (origin !== this.#options.origin) {
+      throw new CrossOriginError(request.operation, "a request", origin, this.#options.origin);
+    }
+  }
+
   async #attempt<T extends Response | BufferedResponse>(
     request: RegistryRequest,
     authorization: string | undefined,
     attempt: number,
-    consume: (response: Response) => Promise<T>,
+    consume: (response: Response, deadline: Deadline) => Promise<T>,
   ): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutError("timed out")), this.#options.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+    const deadline = new Deadline(this.#options.timeouts, request.body, request.signal);
     const headers = new Headers(request.headers);
     if (authorization !== undefined) headers.set("authorization", authorization);
     if (this.#options.userAgent !== undefined) headers.set("user-agent", this.#options.userAgent);
@@ -184,44 +254,176 @@ export class Transport {
         ...(status !== undefined && { status }),
         ...(error !== undefined && { error: error instanceof Error ? error.name : "error" }),
       });
-    const init: RequestInit & { duplex?: "half" } = {
-      method: request.method,
-      headers,
-      signal,
-      redirect: "follow",
-    };
-    if (request.body !== undefined) {
-      init.body = request.body as BodyInit;
-      if (request.body instanceof ReadableStream) init.duplex = "half";
-    }
     let status: number | undefined;
     try {
-      const response = await this.#options.fetch(request.url, init);
+      const response = await this.#send(request, headers, deadline);
       status = response.status;
-      const result = await consume(response);
+      deadline.headersArrived();
+      const result = await consume(response, deadline);
       report(status);
       return result;
     } catch (error) {
       // Our timer fired: report and throw the timeout, not the AbortError it caused.
-      const failure =
-        controller.signal.aborted && !request.signal?.aborted && !(error instanceof BodyTooLargeError)
-          ? controller.signal.reason
-          : error;
+      const failure = deadline.timedOut && !(error instanceof BodyTooLargeError) ? deadline.reason : error;
       report(status, failure);
       throw failure;
     } finally {
-      clearTimeout(timer);
+      deadline.settle();
+    }
+  }
+
+  /** fetch with redirects followed by hand: on the request's origin, or (blob downloads) to storage. */
+  async #send(request: RegistryRequest, headers: Headers, deadline: Deadline): Promise<Response> {
+    const first = new URL(request.url);
+    let url = first.href;
+    let method = request.method;
+    let body = request.body;
+    for (let hops = 0; ; hops++) {
+      const init: RequestInit & { duplex?: "half" } = {
+        method,
+        headers,
+        signal: deadline.signal,
+        redirect: "manual",
+      };
+      if (body !== undefined) {
+        init.body = body as BodyInit;
+        if (body instanceof ReadableStream) init.duplex = "half";
+      }
+      const response = await this.#options.fetch(url, init);
+      const location = response.headers.get("location");
+      if (!isRedirect(response.status) || location === null) return response;
+      await discard(response);
+      if (hops >= MAX_REDIRECTS) {
+        throw new RegistryProtocolError(`${request.operation}: more than ${MAX_REDIRECTS} redirects`);
+      }
+      const next = checkRedirect(
+        {
+          operation: request.operation,
+          policy: request.redirect ?? "same-origin",
+          origin: first.origin,
+          allowedPrivateHosts: this.#options.allowedPrivateHosts ?? [],
+        },
+        url,
+        location,
+      );
+      // Credentials never leave the origin they belong to (nor do cookies: we send none).
+      if (!next.sameOrigin) headers.delete("authorization");
+      // RFC 9110 §15.4.4: 303 asks for a GET; 301 and 302 turn a POST into a GET in every client.
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === "POST")
+      ) {
+        method = "GET";
+        body = undefined;
+        headers.delete("content-type");
+      } else if (body instanceof ReadableStream) {
+        throw new RegistryProtocolError(`${request.operation}: redirected after a streamed body was sent`);
+      }
+      url = next.url.href;
     }
   }
 }
 
-/** Errors that mean "no (complete) answer": fetch's TypeError, a cut body, our timeout. */
+/**
+ * The timers of one attempt: first byte, then the whole exchange (answers read whole) or the silence
+ * between chunks (streamed bodies, see `idleGuard`). A request body stretches both by its size.
+ */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #timeouts: RequestTimeouts;
+  readonly #extraMs: number;
+  readonly #started = Date.now();
+  readonly signal: AbortSignal;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timedOut = false;
+
+  constructor(timeouts: RequestTimeouts, body: RequestBody | undefined, caller: AbortSignal | undefined) {
+    this.#timeouts = timeouts;
+    // A streamed body has no size to go by, and its answer comes only after the upload: the limits
+    // are ten times the whole-request one (the caller's deadline bounds it further).
+    const size = body instanceof Uint8Array ? body.length : typeof body === "string" ? body.length : 0;
+    this.#extraMs =
+      body instanceof ReadableStream ? timeouts.requestMs * 10 : (size / timeouts.minBytesPerSecond) * 1000;
+    this.signal =
+      caller === undefined ? this.#controller.signal : AbortSignal.any([caller, this.#controller.signal]);
+    this.#arm(timeouts.firstByteMs + this.#extraMs, "no answer");
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  get reason(): unknown {
+    return this.#controller.signal.reason;
+  }
+
+  /** From now on the whole-request limit runs (counted from the start of the attempt). */
+  headersArrived(): void {
+    const left = this.#started + this.#timeouts.requestMs + this.#extraMs - Date.now();
+    this.#arm(Math.max(0, left), "no complete answer");
+  }
+
+  /** The attempt is over; a streamed body read after it has the idle limit only (idleGuard). */
+  settle(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #arm(ms: number, what: string): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.#controller.abort(new TimeoutError(`${what} within ${Math.round(ms)} ms`));
+    }, ms);
+  }
+}
+
+/**
+ * Errors that mean "no (complete) answer": whatever fetch or the body read threw, except our own
+ * refusals. Runtimes disagree on the type (Node: `TypeError: fetch failed` with a cause, workerd:
+ * `Error: Network connection lost.`, some `SocketError`), so none of them is matched by name.
+ */
 function isConnectionFailure(error: unknown): boolean {
-  if (error instanceof BodyTooLargeError) return false;
-  if (error instanceof TimeoutError) return true;
-  if (error instanceof TypeError) return true;
-  const name = error instanceof Error ? error.name : "";
-  return name === "AbortError" || name === "SocketError" || name === "ECONNRESET" || name === "TimeoutError";
+  return !(
+    error instanceof BodyTooLargeError ||
+    error instanceof CrossOriginError ||
+    error instanceof RegistryProtocolError
+  );
+}
+
+/**
+ * The response with a body that errors (TimeoutError) when no chunk arrives for `idleMs`, or when the
+ * attempt's caller aborts: a stalled blob download fails and is resumed instead of hanging.
+ */
+function idleGuard(response: Response, idleMs: number, deadline: Deadline): Response {
+  if (response.body === null) return response;
+  const reader = response.body.getReader();
+  const caller = deadline.signal;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(`no body bytes within ${idleMs} ms`)), idleMs);
+      });
+      try {
+        const chunk = await Promise.race([reader.read(), stalled]);
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      } catch (error) {
+        await reader.cancel(error).catch(() => {});
+        controller.error(caller.aborted ? (caller.reason ?? error) : error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Reads a body, failing as soon as it exceeds `limit` (checked against Content-Length first). */
