@@ -144,7 +144,7 @@ export function verificationSchema(resolver: SecretResolver) {
     })
     .prefault({})
     .describe(
-      "What GET /v1/verify judges signatures with, besides the service's own key and certificate (trusted for Notary through trustStore, so a trustPolicy must name a store holding it).",
+      "What GET /v1/verify judges signatures with, besides the service's own key and certificate (always trusted).",
     );
 }
 
