@@ -109,15 +109,18 @@ export function verificationSchema(resolver: SecretResolver) {
         .optional()
         .describe("A notation trust policy (trustpolicy.json, file or object); decides Notary signatures."),
       trustStores: z
-        .record(
-          z
-            .string()
-            .regex(
-              /^(ca|signingAuthority|tsa):[a-zA-Z0-9_.-]+$/,
-              "a store is <ca|signingAuthority|tsa>:<name>",
-            ),
-          z.array(pemSource(resolver, "CERTIFICATE")).min(1),
-        )
+        .record(z.string(), z.array(pemSource(resolver, "CERTIFICATE")).min(1))
+        .superRefine((stores, ctx) => {
+          for (const name of Object.keys(stores)) {
+            if (!/^(ca|signingAuthority|tsa):[a-zA-Z0-9_.-]+$/.test(name)) {
+              ctx.addIssue({
+                code: "custom",
+                path: [name],
+                message: "a store is <ca|signingAuthority|tsa>:<name>",
+              });
+            }
+          }
+        })
         .default({})
         .describe(
           'The stores trustPolicy names, e.g. { "ca:acme": ["acme-root.pem"], "tsa:tsa": ["tsa-root.pem"] }.',
@@ -144,7 +147,7 @@ export function verificationSchema(resolver: SecretResolver) {
     })
     .prefault({})
     .describe(
-      "What GET /v1/verify judges signatures with, besides the service's own key and certificate (always trusted).",
+      "What GET /v1/verify judges signatures with, besides the service's own key and certificate (trusted for Notary through trustStore, so a trustPolicy must name a store holding it).",
     );
 }
 
