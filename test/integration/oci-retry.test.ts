@@ -224,3 +224,58 @@ describe("blob upload completion after an ambiguous failure", () => {
     expect(await storedOnRegistry(descriptor.digest)).toBe(false);
   });
 });
+
+describe("manifest PUT after an ambiguous failure", () => {
+  const PUT = { method: "PUT", path: /\/manifests\/v-landed/ };
+
+  async function manifestBytes(): Promise<Uint8Array> {
+    const repo = new RegistryClient(registry.host).repository("retry/app");
+    const base = await repo.fetchManifest(manifest.digest);
+    // A distinct manifest each time: same blobs, a fresh annotation.
+    const parsed = JSON.parse(new TextDecoder().decode(base.bytes)) as Record<string, unknown>;
+    parsed.annotations = { "org.example.nonce": crypto.randomUUID() };
+    return new TextEncoder().encode(JSON.stringify(parsed));
+  }
+
+  it("every answer lost though the registry stored it: a HEAD finds it, the push succeeds", async () => {
+    proxy.clear();
+    proxy.inject({ kind: "lost" }, 2, PUT);
+    const bytes = await manifestBytes();
+    const events: RequestEvent[] = [];
+    const pushed = await client(events, { maxAttempts: 2 }).pushManifest(
+      bytes,
+      manifest.mediaType,
+      "v-landed",
+    );
+    expect(await new RegistryClient(registry.host).repository("retry/app").resolve("v-landed")).toEqual(
+      pushed.descriptor,
+    );
+    expect(events.filter((e) => e.operation === "manifest.put").map((e) => e.status)).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(events.filter((e) => e.operation === "manifest.head").map((e) => e.status)).toEqual([200]);
+  });
+
+  it("a 503 after the registry stored it, to the end of the retries: the same", async () => {
+    proxy.clear();
+    proxy.inject({ kind: "status-after", status: 503 }, 2, PUT);
+    const bytes = await manifestBytes();
+    await client([], { maxAttempts: 2 }).pushManifest(bytes, manifest.mediaType, "v-landed");
+    const stored = await new RegistryClient(registry.host).repository("retry/app").fetchManifest("v-landed");
+    expect(stored.bytes).toEqual(bytes);
+  });
+
+  it("a 503 before the registry saw it: the error stands, the tag still names the old manifest", async () => {
+    proxy.clear();
+    const before = await new RegistryClient(registry.host).repository("retry/app").resolve("v-landed");
+    proxy.inject({ kind: "status", status: 503 }, 2, PUT);
+    const error = await client([], { maxAttempts: 2 })
+      .pushManifest(await manifestBytes(), manifest.mediaType, "v-landed")
+      .catch((e: unknown) => e);
+    expect((error as RegistryError).status).toBe(503);
+    expect(await new RegistryClient(registry.host).repository("retry/app").resolve("v-landed")).toEqual(
+      before,
+    );
+  });
+});

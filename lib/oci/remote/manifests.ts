@@ -1,10 +1,13 @@
 // Manifests by tag or digest (distribution-spec "Pulling manifests", "Pushing Manifests"). Every manifest
 // read is hashed here: a mismatch with the digest asked for, or with `Docker-Content-Digest`, fails the read.
+// A PUT that failed ambiguously (no answer, or a 5xx the retries did not get past) may have landed all
+// the same: the registry is asked what it holds under the reference before the failure is reported.
 import type { Descriptor } from "../descriptor.ts";
 import { digestOf, isDigest, parseDigest } from "../digest.ts";
 import {
   DigestMismatchError,
   ManifestTooLargeError,
+  RegistryConnectionError,
   RegistryError,
   RegistryProtocolError,
 } from "../errors.ts";
@@ -12,6 +15,7 @@ import { parseManifest } from "../manifest-schema.ts";
 import { ManifestAccept, MediaType } from "../media-types.ts";
 import type { FetchedManifest, PushedManifest } from "../target.ts";
 import type { RepositoryContext } from "./repository-context.ts";
+import { isRetryableStatus } from "./retry.ts";
 import { manifestUrl } from "./routes.ts";
 import { BodyTooLargeError, type BufferedResponse, type RegistryRequest } from "./transport.ts";
 
@@ -169,8 +173,20 @@ export async function putManifest(
     body: bytes,
     scopes: ctx.pushScopes,
   };
-  const response = await ctx.transport.requestBytes(request, 64 * 1024);
-  if (response.status !== 201) throw await ctx.transport.errorFrom(request, response);
+  const pushed: PushedManifest = { descriptor: { mediaType, digest, size: bytes.length } };
+  let response: BufferedResponse;
+  try {
+    response = await ctx.transport.requestBytes(request, 64 * 1024);
+  } catch (error) {
+    if (error instanceof RegistryConnectionError && (await landed(ctx, reference ?? digest, digest)))
+      return pushed;
+    throw error;
+  }
+  if (response.status !== 201) {
+    const error = await ctx.transport.errorFrom(request, response);
+    if (isRetryableStatus(response.status) && (await landed(ctx, reference ?? digest, digest))) return pushed;
+    throw error;
+  }
   const stored = response.headers.get("docker-content-digest");
   if (
     stored !== null &&
@@ -181,10 +197,20 @@ export async function putManifest(
     throw new DigestMismatchError(`${what} (stored under Docker-Content-Digest)`, digest, stored);
   }
   const subject = response.headers.get("oci-subject");
-  return {
-    descriptor: { mediaType, digest, size: bytes.length },
-    ...(subject !== null && { subjectHeader: subject }),
-  };
+  return { ...pushed, ...(subject !== null && { subjectHeader: subject }) };
+}
+
+/** Whether `reference` now names the manifest `digest`: the PUT landed though its answer did not. */
+async function landed(ctx: RepositoryContext, reference: string, digest: string): Promise<boolean> {
+  try {
+    const probe = await probeManifest(ctx, reference);
+    if (!probe.found) return false;
+    if (probe.descriptor !== undefined) return probe.descriptor.digest === digest;
+    return (await getManifest(ctx, reference)).descriptor.digest === digest;
+  } catch {
+    // The registry is still failing: the PUT's own error says more than this one.
+    return false;
+  }
 }
 
 export async function deleteManifest(ctx: RepositoryContext, digest: string): Promise<void> {
