@@ -7,13 +7,8 @@ import { asBufferSource, bytesEqual, toHex } from "../../encoding.ts";
 import type { HashName } from "../../signing/algorithm.ts";
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { children, readTlv, type Tlv } from "../der.ts";
-import {
-  CertificateError,
-  KeyUsageBit,
-  type NotaryCertificate,
-  parseCertificate,
-} from "../notary/certificate.ts";
-import { isIssuedBy, UnsupportedSignatureAlgorithm } from "../notary/issuance.ts";
+import { CertificateError, type NotaryCertificate, parseCertificate } from "../notary/certificate.ts";
+import { TimestampVerificationError } from "./errors.ts";
 import {
   decodeOid,
   hashOfOid,
@@ -22,10 +17,9 @@ import {
   TimestampFormatError,
   type TstInfo,
 } from "./messages.ts";
+import { chainToRoot, checkTimestampingAuthority, checkTimestampingLeaf } from "./tsa-chain.ts";
 
-export class TimestampVerificationError extends Error {
-  override readonly name = "TimestampVerificationError";
-}
+export { TimestampVerificationError } from "./errors.ts";
 
 const Oid = {
   signedData: "1.2.840.113549.1.7.2",
@@ -338,67 +332,6 @@ async function verifySignature(signed: SignedToken, signer: NotaryCertificate): 
     return crypto.subtle.verify(params, cryptoKey, asBufferSource(signed.signature), data);
   }
   throw new TimestampVerificationError(`timestamp signature algorithm ${oid} is not supported for this key`);
-}
-
-/** RFC 3161 §2.3: exactly one EKU, timeStamping, in a critical extension; notation also wants digitalSignature. */
-function checkTimestampingLeaf(certificate: NotaryCertificate): void {
-  const name = certificate.subjectName;
-  const eku = certificate.extendedKeyUsage;
-  if (eku?.length !== 1 || eku[0] !== Oid.timeStamping || !certificate.extendedKeyUsageCritical) {
-    throw new TimestampVerificationError(
-      `TSA certificate "${name}" must have timeStamping as its only extended key usage, marked critical`,
-    );
-  }
-  if (certificate.keyUsage && !(certificate.keyUsage.bits & KeyUsageBit.digitalSignature)) {
-    throw new TimestampVerificationError(`TSA certificate "${name}": keyUsage lacks digitalSignature`);
-  }
-}
-
-function checkTimestampingAuthority(certificate: NotaryCertificate): void {
-  if (!certificate.basicConstraints?.ca) {
-    throw new TimestampVerificationError(`TSA chain certificate "${certificate.subjectName}" is not a CA`);
-  }
-  if (certificate.keyUsage && !(certificate.keyUsage.bits & KeyUsageBit.keyCertSign)) {
-    throw new TimestampVerificationError(`TSA CA certificate "${certificate.subjectName}" lacks keyCertSign`);
-  }
-}
-
-/** Leaf first up to a root of `roots` (RFC 5280 §6: names chain, signatures verify), at most 8 deep. */
-async function chainToRoot(
-  leaf: NotaryCertificate,
-  pool: readonly NotaryCertificate[],
-  roots: readonly NotaryCertificate[],
-): Promise<NotaryCertificate[]> {
-  const chain = [leaf];
-  for (let depth = 0; depth < 8; depth++) {
-    const current = chain.at(-1)!;
-    if (roots.some((root) => bytesEqual(root.der, current.der))) return chain;
-    const root = await firstIssuer(current, roots);
-    if (root) return [...chain, root];
-    const next = await firstIssuer(
-      current,
-      pool.filter((candidate) => !chain.some((link) => bytesEqual(link.der, candidate.der))),
-    );
-    if (!next) break;
-    chain.push(next);
-  }
-  throw new TimestampVerificationError(
-    `TSA certificate "${leaf.subjectName}" does not chain to a trusted TSA root`,
-  );
-}
-
-async function firstIssuer(
-  certificate: NotaryCertificate,
-  candidates: readonly NotaryCertificate[],
-): Promise<NotaryCertificate | undefined> {
-  for (const candidate of candidates) {
-    try {
-      if (await isIssuedBy(certificate, candidate)) return candidate;
-    } catch (error) {
-      if (!(error instanceof UnsupportedSignatureAlgorithm)) throw error;
-    }
-  }
-  return undefined;
 }
 
 async function digest(hash: HashName | "SHA-1", data: Uint8Array): Promise<Uint8Array> {
