@@ -1,7 +1,3 @@
-// Every manifest shape × registry profile we can write validates against the image-spec schemas, and the
-// Notary case reproduces notation's own signature manifest (vector notation-jws-oci-layout-e2e-valid-signature).
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, descriptorOf } from "../../lib/artifacts/canonical-json.ts";
 import {
@@ -19,13 +15,8 @@ import {
   indexProblems,
   manifestProblems,
 } from "../support/oci/schema.ts";
+import { vectorBytes } from "../support/signing/vectors.ts";
 
-const vectorDir = fileURLToPath(
-  new URL(
-    "../../../shared/vectors/notation-jws-oci-layout-e2e-valid-signature/oci-layout/blobs/sha256/",
-    import.meta.url,
-  ),
-);
 function vectorBlob(hexPrefix: string): Uint8Array {
   const names: Record<string, string> = {
     "90ceaff2": "90ceaff260d657d797c408ac73564a9c7bb9d86055877c2a811f0e63b8c6524f",
@@ -33,9 +24,8 @@ function vectorBlob(hexPrefix: string): Uint8Array {
     c9af07e0: "c9af07e038b2b1a463e648986ad7273157511ffeba0b689f33e5472bae471f50",
     "13e107e0": "13e107e0dd246f07ff18998a3d39e226965c41477a1bc1765f7617632ff3f283",
   };
-  const path = vectorDir + names[hexPrefix];
-  if (!existsSync(path)) throw new Error(`notation vector missing at ${path}: see ../shared/vectors`);
-  return new Uint8Array(readFileSync(path));
+  const blobs = ["notation-jws-oci-layout-e2e-valid-signature", "oci-layout", "blobs", "sha256"];
+  return vectorBytes(blobs[0]!, ...blobs.slice(1), names[hexPrefix]!);
 }
 
 const subject: Descriptor = {

@@ -1,17 +1,15 @@
-// Validates what we write against the OCI image-spec JSON schemas (../shared/spec/image-spec-schema),
+// Validates what we write against the OCI image-spec JSON schemas (the shared folder's spec/image-spec-schema),
 // plus the few image-spec MUSTs the schemas do not encode. Tests call it on every manifest and index.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { Descriptor, ImageIndex, ImageManifest } from "../../../lib/oci/descriptor.ts";
 import { MediaType } from "../../../lib/oci/media-types.ts";
+import { sharedPath } from "../shared-data.ts";
 
-/** The schema directory: `$OCI_SCHEMA_DIR`, else `../shared/spec/image-spec-schema` beside the repository. */
-export const schemaDir =
-  process.env.OCI_SCHEMA_DIR ??
-  fileURLToPath(new URL("../../../../shared/spec/image-spec-schema", import.meta.url));
+/** The schema directory: `$OCI_SCHEMA_DIR`, else the shared folder's `spec/image-spec-schema`. */
+export const schemaDir = process.env.OCI_SCHEMA_DIR ?? sharedPath("spec", "image-spec-schema");
 
 const SchemaBase = "https://opencontainers.org/schema/";
 

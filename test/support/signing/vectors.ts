@@ -1,17 +1,16 @@
-// Reads the signature conformance vectors in ../shared/vectors (real cosign, notation and sigstore
-// output, see each folder's PROVENANCE.md) for the tests that judge them.
+// Reads the signature conformance vectors in the shared folder's vectors/ (real cosign, notation and
+// sigstore output, see each folder's PROVENANCE.md; test/support/shared-data.ts says where) for the tests
+// that judge them.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Descriptor, ImageIndex, ImageManifest } from "../../../lib/oci/descriptor.ts";
+import { sharedPath, sharedRoot } from "../shared-data.ts";
 
-export const vectorsRoot = resolve(import.meta.dirname, "../../../../shared/vectors");
+export const vectorsRoot = join(sharedRoot, "vectors");
 
 export function vectorPath(folder: string, ...path: string[]): string {
-  const full = join(vectorsRoot, folder, ...path);
-  if (!existsSync(full))
-    throw new Error(`vector file missing: ${full} (the shared vectors live in ${vectorsRoot})`);
-  return full;
+  return sharedPath("vectors", folder, ...path);
 }
 
 export function vectorBytes(folder: string, ...path: string[]): Uint8Array {
