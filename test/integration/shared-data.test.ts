@@ -32,8 +32,8 @@ describe("the conformance data", () => {
     expect(code).toBe(1);
     const lines = output.split("\n").filter((line) => line.includes("SharedDataMissingError"));
     expect(lines.sort()).toEqual([
-      "SharedDataMissingError: conformance data missing: /nonexistent/countersign-shared/vectors/cosign-simplesigning-key-cimage-valid/manifest.json (COUNTERSIGN_SHARED is /nonexistent/countersign-shared; set it to the shared/ folder's path)",
       "SharedDataMissingError: conformance data missing: /nonexistent/countersign-shared/spec/image-spec-schema (COUNTERSIGN_SHARED is /nonexistent/countersign-shared; set it to the shared/ folder's path)",
+      "SharedDataMissingError: conformance data missing: /nonexistent/countersign-shared/vectors/cosign-simplesigning-key-cimage-valid/manifest.json (COUNTERSIGN_SHARED is /nonexistent/countersign-shared; set it to the shared/ folder's path)",
     ]);
     // The line is all there is: no stack frames under it.
     expect(output).not.toMatch(/SharedDataMissingError.*\n\s*❯/);
