@@ -67,13 +67,37 @@ function content(media: Record<string, MediaContent> | undefined): string {
     .join("<br>");
 }
 
+/** What to write in a cell that has nothing to say: a blank cell reads as a rendering fault. */
+const NONE = "—";
+
+/** The parameter's description (zod-openapi may leave it on the schema), its constraints and an example. */
+function parameterDetail(p: Parameter): string {
+  const schema = (p.schema ?? {}) as {
+    description?: string;
+    example?: unknown;
+    minLength?: number;
+    maxLength?: number;
+    minimum?: number;
+    maximum?: number;
+  };
+  const parts = [escapeHtml(p.description ?? schema.description ?? "")];
+  if (schema.minLength !== undefined || schema.maxLength !== undefined) {
+    parts.push(escapeHtml(`${schema.minLength ?? 0} to ${schema.maxLength ?? "any number of"} characters`));
+  }
+  if (schema.minimum !== undefined || schema.maximum !== undefined) {
+    parts.push(escapeHtml(`from ${schema.minimum ?? "any"} to ${schema.maximum ?? "any"}`));
+  }
+  if (schema.example !== undefined) parts.push(`e.g. <code>${escapeHtml(String(schema.example))}</code>`);
+  return parts.filter((part) => part !== "").join("; ") || NONE;
+}
+
 function parametersTable(parameters: readonly Parameter[]): string {
   if (parameters.length === 0) return "";
   const rows = parameters.map(
     (p) =>
-      `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? "yes" : "no"}</td><td>${schemaName(p.schema)}</td><td>${escapeHtml(p.description ?? "")}</td></tr>`,
+      `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? "yes" : "no"}</td><td>${schemaName(p.schema) || NONE}</td><td>${parameterDetail(p)}</td></tr>`,
   );
-  return `<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th></th></tr>${rows.join("")}</table>`;
+  return `<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th>description</th></tr>${rows.join("")}</table>`;
 }
 
 function operationSection(method: string, path: string, op: Operation): string {
@@ -85,7 +109,7 @@ function operationSection(method: string, path: string, op: Operation): string {
   const responses = Object.entries(op.responses ?? {})
     .map(
       ([status, r]) =>
-        `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(r.description ?? "")}</td><td>${content(r.content)}</td></tr>`,
+        `<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(r.description ?? "") || NONE}</td><td>${content(r.content) || "no body"}</td></tr>`,
     )
     .join("");
   return `<section id="${escapeHtml(id)}">
