@@ -16,6 +16,7 @@ export async function headBlob(ctx: RepositoryContext, digest: string): Promise<
     method: "HEAD",
     url: blobUrl(ctx, digest),
     scopes: ctx.pullScopes,
+    redirect: "storage",
   };
   const response = await ctx.transport.request(request);
   await response.body?.cancel().catch(() => {});
@@ -71,6 +72,8 @@ async function openBlob(ctx: RepositoryContext, descriptor: Descriptor, offset: 
     url: blobUrl(ctx, descriptor.digest),
     headers: offset === 0 ? {} : { range: `bytes=${offset}-` },
     scopes: ctx.pullScopes,
+    // Registries hand blob downloads to storage (CDNs, object stores): followed, without credentials.
+    redirect: "storage",
   };
   const response = await ctx.transport.request(request);
   if (response.status !== 200 && response.status !== 206)
