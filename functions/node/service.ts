@@ -85,6 +85,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   const recovered = await recoverJobs(store, queue);
+  let closing: Promise<void> | undefined;
   logger.info("countersign listening", { url, keyId: signer.keyId, formats: config.formats, recovered });
 
   return {
@@ -95,15 +96,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
     certificateChain,
     metrics,
     app,
-    async close() {
-      const closed = new Promise<void>((done) => server.close(() => done()));
-      await queue.close({ drainMs: config.queue.drainMs });
-      stopping.abort(new Error("the service is shutting down"));
-      (server as Server).closeAllConnections();
-      await closed;
-      store.close();
-      await pooled?.close();
-      logger.info("countersign stopped");
+    close() {
+      // Once: a signal handler and a test's afterAll may both ask.
+      closing ??= (async () => {
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        await queue.close({ drainMs: config.queue.drainMs });
+        stopping.abort(new Error("the service is shutting down"));
+        (server as Server).closeAllConnections();
+        await closed;
+        store.close();
+        await pooled?.close();
+        logger.info("countersign stopped");
+      })();
+      return closing;
     },
   };
 }
