@@ -35,6 +35,30 @@ export interface CountersignStackProps extends StackProps {
   readonly maxReceiveCount?: number;
   /** Defaults to 512 MB for both functions. */
   readonly memorySize?: number;
+  /**
+   * More environment variables for both functions: what `{ "env": "NAME" }` in the configuration reads
+   * (e.g. REGISTRY_PASSWORD). Their values are visible in the template and the Lambda console, so a
+   * secret is better written as a literal inside the configuration secret; this is for the rest.
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** Names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, …) or the stack sets itself. */
+const RESERVED_ENVIRONMENT =
+  /^(AWS_|LAMBDA_|_|COUNTERSIGN_(TABLE_NAME|QUEUE_URL|KMS_KEY_URI|CONFIG_SECRET_NAME)$|NODE_OPTIONS$|TZ$)/;
+
+/** The extra environment, checked: one line naming the variable when a name cannot be used. */
+export function checkedEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
+  for (const [name, value] of Object.entries(environment)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`environment: ${JSON.stringify(name)} is not a variable name (letters, digits, _)`);
+    }
+    if (RESERVED_ENVIRONMENT.test(name)) {
+      throw new Error(`environment: ${name} is reserved by Lambda or set by the stack itself`);
+    }
+    if (typeof value !== "string") throw new Error(`environment: ${name} must be a string`);
+  }
+  return { ...environment };
 }
 
 /** Countersign on AWS: Function URL → SQS → worker, KMS signing key, DynamoDB store, one config secret. */
@@ -83,6 +107,7 @@ export class CountersignStack extends Stack {
         maxConcurrency: props.workerMaxConcurrency ?? 10,
       },
       environment: {
+        ...checkedEnvironment(props.environment ?? {}),
         [LAMBDA_ENVIRONMENT.tableName]: this.jobTable.table.tableName,
         [LAMBDA_ENVIRONMENT.queueUrl]: this.attachQueue.queue.queueUrl,
         [LAMBDA_ENVIRONMENT.kmsKeyUri]: this.signingKey.uri,

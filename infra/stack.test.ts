@@ -193,6 +193,26 @@ describe("Lambda functions", () => {
     }
   });
 
+  it("adds the operator's environment variables for { env: NAME } secrets, never over its own", () => {
+    const { template: t } = synthesize({ environment: { REGISTRY_PASSWORD: "from-the-operator" } });
+    t.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "index.sqs",
+      Environment: {
+        Variables: Match.objectLike({
+          REGISTRY_PASSWORD: "from-the-operator",
+          NODE_OPTIONS: "--enable-source-maps",
+        }),
+      },
+    });
+    expect(() => synthesize({ environment: { COUNTERSIGN_QUEUE_URL: "x" } })).toThrow(
+      "environment: COUNTERSIGN_QUEUE_URL is reserved by Lambda or set by the stack itself",
+    );
+    expect(() => synthesize({ environment: { AWS_REGION: "x" } })).toThrow(/AWS_REGION is reserved/);
+    expect(() => synthesize({ environment: { "BAD-NAME": "x" } })).toThrow(
+      /"BAD-NAME" is not a variable name/,
+    );
+  });
+
   it("passes a hyphenated stack's secret name through intact", () => {
     // CDK's own `secretName` token re-parses the ARN by splitting on "-": "countersign-prod/config"
     // would come out as "countersign".
