@@ -3,6 +3,7 @@
 // names the file, flag or field and what was expected. Child processes on Node 24, a real registry.
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -215,6 +216,21 @@ describe("every error is one line naming what is wrong", () => {
       "nothere.yaml: (root): cannot read the file: no such file or directory",
     ],
   ];
+  it("a port that is taken, for serve", async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await cli(["serve", "--port", String(port)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `countersign serve: 127.0.0.1:${port} is in use by another process (choose another with --port or server.port)\n`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
   for (const [what, argv, code, expected] of cases) {
     it(what, async () => {
       const result = await cli(argv());

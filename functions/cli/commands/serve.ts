@@ -2,7 +2,7 @@
 import { loadConfig } from "../../node/config-file.ts";
 import { startService } from "../../node/service.ts";
 import { untilStopped } from "../../node/shutdown.ts";
-import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
+import { COMMON_HELP, type Command, EXIT_OK, InputError, parseCommandArgs, UsageError } from "../command.ts";
 
 /**
  * A bound on stopping: the queue's own drain (running jobs, then their requests aborted) comes first; this
@@ -46,7 +46,16 @@ ${COMMON_HELP}`,
     }
     // Signals are watched before the service announces itself: a supervisor may signal as soon as it
     // reads "listening", and one arriving during start-up stops the service once it is up.
-    const starting = startService(config, port === undefined ? {} : { port });
+    const starting = startService(config, port === undefined ? {} : { port }).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== "EADDRINUSE") throw error;
+      const where = `${config.server.host}:${port ?? config.server.port}`;
+      throw new InputError(
+        `${where} is in use by another process (choose another with --port or server.port)`,
+        {
+          cause: error,
+        },
+      );
+    });
     const stopping = untilStopped(async () => (await starting).close(), {
       process,
       limitMs: SHUTDOWN_LIMIT_MS,
