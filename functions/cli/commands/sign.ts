@@ -84,6 +84,7 @@ ${COMMON_HELP}`,
       });
       const subjects = await subjectsOf(repository, await sourceReference(opened), values.recursive === true);
       const lock = new InProcessSubjectLock();
+      const signed: string[] = [];
       for (const subject of subjects) {
         for (const format of formats) {
           const own =
@@ -105,9 +106,13 @@ ${COMMON_HELP}`,
             lock,
             created: new Date(),
           });
-          io.stdout.write(`${format}\t${subject.digest}\tsigned: ${written.digest}\n`);
+          signed.push(`${format}\t${subject.digest}\tsigned: ${written.digest}\n`);
         }
       }
+      // A signature is reported only once a read made after our last write lists it: other writers of
+      // the same tag-schema index or `.sig` tag may have overwritten it meanwhile (merged again here).
+      await repository.settle();
+      for (const line of signed) io.stdout.write(line);
       return EXIT_OK;
     });
   },
