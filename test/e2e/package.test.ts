@@ -177,9 +177,15 @@ console.log(JSON.stringify({
           typeRoots: [join(ROOT, "node_modules/@types")],
           types: ["node"],
         },
-        files: ["consumer.ts"],
+        files: ["consumer.ts", "readme-example.ts"],
       }),
     );
+    // The README's Library example, as written, with the one value it leaves to the reader declared.
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const library = readme.slice(readme.indexOf("## Library"));
+    const example = /```ts\n([\s\S]*?)```/.exec(library)?.[1];
+    expect(example, "README's Library section has a ts example").toBeDefined();
+    await writeFile(join(project, "readme-example.ts"), `declare const publicKeyPem: string;\n${example}`);
     const checked = await run(join(BIN_DIR, "tsc"), ["-p", "."], project);
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
     expect((await stat(join(project, "node_modules/countersign/dist/lib/package/index.d.ts"))).isFile()).toBe(
