@@ -246,6 +246,30 @@ describe("Countersign on Workers (workerd, offline), end to end", () => {
     await expectOneVerifiedSignaturePerFormat("team/retry", { ...image.manifest });
   });
 
+  it("retries a job whose registry connections were lost: workerd's 'Network connection lost.' is transient", async () => {
+    const image = await buildImage({ layers: 1 });
+    // More resets than the client's own attempts (5), twice over: workerd tries a request once more on a
+    // fresh connection when a pooled one was reset. The first delivery fails on a lost connection, which
+    // workerd reports without Node's error codes; the queue must bring the job back.
+    proxy.inject({ kind: "reset" }, 12, {
+      method: "GET",
+      path: new RegExp(`^/v2/team/lost/manifests/${image.manifest.digest}$`),
+    });
+    try {
+      await pushImage(image.dir, `${proxy.host}/team/lost:v1`);
+    } finally {
+      await image.cleanup();
+    }
+    const finished = await waitForIdle();
+    const job = finished.find((j) => j.request.digest === image.manifest.digest);
+    expect(job?.status, job?.lastError).toBe("succeeded");
+    expect(job?.attempts).toBeGreaterThanOrEqual(2);
+    expect(
+      proxy.requests.filter((r) => r.fault === "reset" && r.path.startsWith("/v2/team/lost/")),
+    ).toHaveLength(12);
+    await expectOneVerifiedSignaturePerFormat("team/lost", { ...image.manifest });
+  });
+
   it("signs on demand through POST /v1/signatures with an API token from a Worker secret", async () => {
     const image = await buildImage({ layers: 1 });
     try {
