@@ -13,7 +13,7 @@ import type { Repository } from "../oci/remote/repository.ts";
 import type { SubjectLock } from "../oci/subject-lock.ts";
 import type { Signer } from "../signing/signer.ts";
 import { JobNotFoundError } from "../store/errors.ts";
-import type { FormatOutcome, FormatOutcomes, SignatureKey, Store } from "../store/store.ts";
+import type { FormatOutcome, FormatOutcomes, SignatureKey, SignatureResult, Store } from "../store/store.ts";
 import type { AttachJob, AttachJobResult } from "./attach-job.ts";
 import {
   AttemptAbortedError,
@@ -95,7 +95,11 @@ export async function runAttachJob(
   }
   const deadline = attemptDeadline(deps.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS, options.signal);
   try {
-    const outcomes = await attach({ ...job, request }, deps, attempt, deadline.signal);
+    // Two runs of one job at once (a queue redelivering a message still being worked on) hold the same
+    // claims (the owner is the job id): the second waits for the first, then finds every signature done.
+    const outcomes = await deps.lock.withLock(`job:${job.jobId}`, () =>
+      attach({ ...job, request }, deps, attempt, deadline.signal),
+    );
     await store.updateJob(job.jobId, {
       status: "succeeded",
       outcomes,
@@ -201,13 +205,45 @@ async function attach(
   }
   const outcomes: Partial<Record<FormatName, FormatOutcome>> = {};
   const errors: unknown[] = [];
+  const written: WrittenRecord[] = [];
   for (const format of formats) {
-    const result = await signEverySubject(job, deps, repository, subjects, format, attempt, notes);
+    const result = await signEverySubject(job, deps, repository, subjects, format, attempt, notes, written);
     outcomes[format] = result.outcome;
     if (result.error !== undefined) errors.push(result.error);
   }
+  await recordOnceListed(job, deps, repository, written);
   if (errors.length > 0) throw new FormatFailures(outcomes, errors);
   return outcomes;
+}
+
+/** A signature written by this attempt, recorded once the registry is seen to list it. */
+interface WrittenRecord {
+  readonly key: SignatureKey;
+  readonly result: SignatureResult;
+  readonly subject: Descriptor;
+}
+
+/**
+ * The tag-schema index and `.sig` tag are shared with other writers that may overwrite them: a signature
+ * is recorded as done only after settle() has read it back (merging it again where it was lost).
+ * Unconfirmed, the claims are let go and the job retries (UnconfirmedWriteError is transient).
+ */
+async function recordOnceListed(
+  job: AttachJob,
+  deps: AttachDeps,
+  repository: Repository,
+  written: readonly WrittenRecord[],
+): Promise<void> {
+  try {
+    await repository.settle();
+  } catch (error) {
+    await Promise.all(written.map((w) => deps.store.releaseSignature(w.key, job.jobId).catch(() => false)));
+    throw error;
+  }
+  for (const { key, result, subject } of written) {
+    await deps.store.completeSignature(key, result);
+    deps.onSigned?.(key.format, subject);
+  }
 }
 
 /**
@@ -228,13 +264,14 @@ async function signEverySubject(
   format: FormatName,
   attempt: number,
   notes: readonly string[],
+  written: WrittenRecord[],
 ): Promise<{ outcome: FormatOutcome; error?: unknown }> {
   const at = () => (deps.now ?? (() => new Date()))().toISOString();
   let signed = 0;
   let last: string | undefined;
   try {
     for (const subject of subjects) {
-      const result = await signOnce(job, deps, repository, subject.descriptor, format, attempt);
+      const result = await signOnce(job, deps, repository, subject.descriptor, format, attempt, written);
       if (result.signed) signed++;
       if (subject === subjects[0]) last = result.signatureDigest;
     }
@@ -267,6 +304,7 @@ async function signOnce(
   subject: Descriptor,
   format: FormatName,
   attempt: number,
+  written: WrittenRecord[],
 ): Promise<{ signed: boolean; signatureDigest: string }> {
   const key: SignatureKey = {
     registry: job.request.registry,
@@ -275,11 +313,12 @@ async function signOnce(
     format,
     keyId: deps.signer.keyId,
   };
-  // The claim's owner is the job id, so that a run after a crash takes its own claim back at once.
-  // Two runs of one job at the same time (a queue redelivering a message still being worked on)
-  // would then both hold it: the per-signature lock makes the second wait and find it done.
+  // The claim's owner is the job id, so that a run after a crash takes its own claim back at once
+  // (two live runs of one job are serialized by the job lock in runAttachJob).
   const lockKey = `signature:${key.registry}/${key.repository}@${key.digest}#${format}#${key.keyId}`;
-  return deps.lock.withLock(lockKey, () => claimAndSign(job, deps, repository, subject, key, attempt));
+  return deps.lock.withLock(lockKey, () =>
+    claimAndSign(job, deps, repository, subject, key, attempt, written),
+  );
 }
 
 async function claimAndSign(
@@ -289,6 +328,7 @@ async function claimAndSign(
   subject: Descriptor,
   key: SignatureKey,
   attempt: number,
+  written: WrittenRecord[],
 ): Promise<{ signed: boolean; signatureDigest: string }> {
   const { store } = deps;
   const { format } = key;
@@ -312,14 +352,16 @@ async function claimAndSign(
       });
       return { signed: false, signatureDigest: record.signatureDigest };
     }
-    const written = await signSubject({ ...deps, repository, subject, format, created });
-    const record = await store.completeSignature(key, {
-      signatureDigest: written.digest,
-      artifactType: written.artifactType,
+    const signature = await signSubject({ ...deps, repository, subject, format, created });
+    const result: SignatureResult = {
+      signatureDigest: signature.digest,
+      artifactType: signature.artifactType,
       createdAt: created.toISOString(),
-    });
-    if (written.written) deps.onSigned?.(format, subject);
-    return { signed: written.written, signatureDigest: record.signatureDigest };
+    };
+    if (!signature.written)
+      return { signed: false, signatureDigest: (await store.completeSignature(key, result)).signatureDigest };
+    written.push({ key, result, subject });
+    return { signed: true, signatureDigest: signature.digest };
   } catch (error) {
     await store.releaseSignature(key, job.jobId).catch(() => false);
     throw error;
