@@ -343,7 +343,7 @@ async function claimAndSign(
     const created = (deps.now ?? (() => new Date()))();
     // A retry may follow an attempt whose write the registry applied but whose answer was lost.
     const adopted =
-      attempt > 1 ? await findOwnSignature({ ...deps, target: repository, subject, format }) : undefined;
+      attempt > 1 ? await findOwnSignature({ repository, subject, format, signer: deps.signer }) : undefined;
     if (adopted !== undefined) {
       const record = await store.completeSignature(key, {
         signatureDigest: adopted.digest,

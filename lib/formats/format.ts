@@ -107,6 +107,25 @@ export interface SignatureFormat<Name extends string = string> {
   sign(request: SignRequest): Promise<WrittenSignature>;
   /** Every signature of this format attached to `subject`, each with its verdict. */
   verify(request: VerifyRequest): Promise<SignatureVerdict[]>;
+  /**
+   * A signature of `subject` by `signer`'s key already attached, answered from what the listing or the
+   * `.sig` manifest carries (no signature is fetched): "already signed?" costs the same for the n-th
+   * signer as for the first.
+   */
+  findOwn(request: OwnSignatureRequest): Promise<OwnSignature | undefined>;
+}
+
+export interface OwnSignatureRequest {
+  readonly repository: Repository;
+  readonly subject: Descriptor;
+  readonly signer: Signer;
+}
+
+export interface OwnSignature {
+  /** The referrer manifest (notary, bundle) or the `.sig` manifest (cosign). */
+  readonly digest: string;
+  /** `org.opencontainers.image.created` of the artifact, when it says. */
+  readonly created?: string;
 }
 
 /** A verifier's failure as a verdict's detail. */

@@ -1,15 +1,23 @@
 // The formats attached as OCI 1.1 referrers (Notary, Sigstore bundle): writing one (the artifact
 // manifest with `subject`, and the tag-schema index where the registry has no referrers API), and
 // reading them back for their verifier. Works on descriptors and bytes; only lib/oci speaks HTTP.
-import { type Blob, buildArtifactManifest } from "../artifacts/manifest.ts";
+import { type Blob, type BuiltArtifactManifest, buildArtifactManifest } from "../artifacts/manifest.ts";
 import { type RegistryProfile, withoutSubject } from "../artifacts/profiles.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { InvalidManifestError, RegistryError } from "../oci/errors.ts";
 import { isImageManifest } from "../oci/manifest-schema.ts";
 import { MediaType } from "../oci/media-types.ts";
 import type { Repository } from "../oci/remote/repository.ts";
-import { type FetchedManifest, readBlobBytes } from "../oci/target.ts";
-import type { SignatureFormat, SignatureVerdict, VerifyRequest, WrittenSignature } from "./format.ts";
+import { type FetchedManifest, readBlobBytes, type Target } from "../oci/target.ts";
+import type {
+  ManifestProbe,
+  OwnSignature,
+  OwnSignatureRequest,
+  SignatureFormat,
+  SignatureVerdict,
+  VerifyRequest,
+  WrittenSignature,
+} from "./format.ts";
 
 /** What a format produces for the referrer path (notary and bundle builders return this shape). */
 export interface ReferrerArtifact {
@@ -24,7 +32,16 @@ export interface ReferrerWriteOptions {
   readonly artifact: ReferrerArtifact;
   readonly profile: RegistryProfile;
   readonly created: Date;
+  /** The signing key's id (RFC 7638 thumbprint), carried as KeyIdAnnotation. */
+  readonly keyId?: string;
 }
+
+/**
+ * Names the key that made one of our signatures. Manifest annotations are copied into the referrers
+ * listing (distribution-spec, both the API and the tag schema), so "already signed by this key?" is
+ * answered from the listing alone, however many signatures there are.
+ */
+export const KeyIdAnnotation = "dev.countersign.key-id";
 
 /**
  * Pushes blobs then the manifest with `subject`; updates the tag-schema index unless the registry has
@@ -38,7 +55,10 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
       artifactType: artifact.artifactType,
       subject,
       layers: [artifact.layer],
-      annotations: artifact.annotations,
+      annotations: {
+        ...artifact.annotations,
+        ...(options.keyId !== undefined && { [KeyIdAnnotation]: options.keyId }),
+      },
       created,
       profile: p,
     });
@@ -46,7 +66,7 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
   const pushed = new Set<string>();
   await pushBlobs(repository, built.blobs, pushed);
   try {
-    await repository.pushManifest(built.bytes, built.manifest.mediaType ?? MediaType.OciManifest);
+    await pushManifest(repository, built, pushed);
   } catch (error) {
     // ECR (405) and Docker Hub have refused manifests carrying `subject` on some paths (DESIGN.md survey).
     if (!(refusedSubject(error) && profile.onSubjectRefused === "retry-without-subject")) throw error;
@@ -54,7 +74,7 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
     built = await build(profile);
     // Same config and layer as before: only a blob the first try did not push is uploaded.
     await pushBlobs(repository, built.blobs, pushed);
-    await repository.pushManifest(built.bytes, built.manifest.mediaType ?? MediaType.OciManifest);
+    await pushManifest(repository, built, pushed);
   }
   const useFallback = await needsFallback(repository, profile);
   if (useFallback) await repository.addReferrer(subject, built.descriptor, built.manifest);
@@ -64,6 +84,35 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
     written: true,
     fallbackUpdated: useFallback,
   };
+}
+
+/**
+ * A registry that does not find a blob the manifest names (MANIFEST_BLOB_UNKNOWN) has lost a race
+ * between writers pushing the same blob (measured on distribution 2.8 with many signers at once) or
+ * collected it since we saw it: push the blobs again, then the manifest, once.
+ */
+async function pushManifest(
+  repository: Repository,
+  built: BuiltArtifactManifest,
+  pushed: Set<string>,
+): Promise<void> {
+  const mediaType = built.manifest.mediaType ?? MediaType.OciManifest;
+  try {
+    await repository.pushManifest(built.bytes, mediaType);
+  } catch (error) {
+    if (
+      !(
+        error instanceof RegistryError &&
+        (error.hasCode("MANIFEST_BLOB_UNKNOWN") || error.hasCode("BLOB_UNKNOWN"))
+      )
+    )
+      throw error;
+    const digests = built.blobs.map((blob) => blob.descriptor.digest);
+    repository.forgetBlobs(digests);
+    for (const digest of digests) pushed.delete(digest);
+    await pushBlobs(repository, built.blobs, pushed);
+    await repository.pushManifest(built.bytes, mediaType);
+  }
 }
 
 /**
@@ -127,7 +176,7 @@ export async function verifyReferrers(
   for (const referrer of await target.referrers(subject)) {
     const labelled = format.recognize(referrer);
     if (!labelled && !PlaceholderTypes.has(referrer.artifactType)) continue;
-    const fetched = await fetchSignatureManifest(request, referrer.digest);
+    const fetched = await fetchSignatureManifest(target, referrer.digest);
     const manifest =
       fetched !== undefined && isImageManifest(fetched.manifest) ? fetched.manifest : undefined;
     if (!labelled && (manifest === undefined || !format.recognize(manifest))) continue;
@@ -144,12 +193,31 @@ export async function verifyReferrers(
   return verdicts;
 }
 
-async function fetchSignatureManifest(
-  request: VerifyRequest,
-  digest: string,
-): Promise<FetchedManifest | undefined> {
+/** Our referrer of `format` on `subject` made with `signer`'s key, by the KeyIdAnnotation it lists. */
+export async function findOwnReferrer(
+  request: OwnSignatureRequest,
+  format: Pick<SignatureFormat, "recognize">,
+): Promise<OwnSignature | undefined> {
+  const { repository, subject, signer } = request;
+  for (const referrer of await repository.referrers(subject)) {
+    let probe: ManifestProbe = referrer;
+    // A listing that drops annotations and names only a placeholder type (see PlaceholderTypes) is
+    // completed from the manifest itself.
+    if (!format.recognize(probe) && PlaceholderTypes.has(referrer.artifactType)) {
+      const fetched = await fetchSignatureManifest(repository, referrer.digest);
+      if (fetched === undefined) continue;
+      probe = fetched.manifest as ManifestProbe;
+    }
+    if (!format.recognize(probe) || probe.annotations?.[KeyIdAnnotation] !== signer.keyId) continue;
+    const created = probe.annotations?.["org.opencontainers.image.created"];
+    return { digest: referrer.digest, ...(created !== undefined && { created }) };
+  }
+  return undefined;
+}
+
+async function fetchSignatureManifest(target: Target, digest: string): Promise<FetchedManifest | undefined> {
   try {
-    return await request.target.fetchManifest(digest);
+    return await target.fetchManifest(digest);
   } catch (error) {
     if (error instanceof InvalidManifestError) return undefined;
     throw error;

@@ -90,7 +90,7 @@ ${COMMON_HELP}`,
           const own =
             values.force === true
               ? undefined
-              : await findOwnSignature({ target: repository, subject, format, signer, certificateChain });
+              : await findOwnSignature({ repository, subject, format, signer });
           if (own !== undefined) {
             io.stdout.write(`${format}\t${subject.digest}\talready signed by ${signer.keyId}\n`);
             continue;

@@ -1,7 +1,7 @@
 // The Sigstore bundle v0.3 (cosign v3's default): a DSSE envelope over an in-toto statement, in an
 // artifact manifest attached to the image as an OCI 1.1 referrer, verified with a public key.
 import { failureDetail, type ManifestProbe, type SignatureFormat } from "../format.ts";
-import { verifyReferrers, writeReferrer } from "../referrer.ts";
+import { findOwnReferrer, verifyReferrers, writeReferrer } from "../referrer.ts";
 import { buildSigstoreBundle } from "./build.ts";
 import { BundleAnnotation, SigstoreBundleMediaType } from "./statement.ts";
 import { verifySigstoreBundle } from "./verify.ts";
@@ -26,7 +26,7 @@ export const bundle: SignatureFormat<"bundle"> = {
       created,
       ...(timestamper && { timestamper }),
     });
-    return writeReferrer({ repository, subject, artifact, profile, created });
+    return writeReferrer({ repository, subject, artifact, profile, created, keyId: signer.keyId });
   },
 
   verify(request) {
@@ -47,5 +47,9 @@ export const bundle: SignatureFormat<"bundle"> = {
       }
       return last;
     });
+  },
+
+  findOwn(request) {
+    return findOwnReferrer(request, bundle);
   },
 };

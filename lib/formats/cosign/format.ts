@@ -1,5 +1,6 @@
 // cosign's classic signature: a simple-signing payload as a layer of the `sha256-<hex>.sig` manifest
 // in the image's repository (one layer per signature), verified with a public key.
+import { digestOf } from "../../oci/digest.ts";
 import { InvalidManifestError, RegistryError } from "../../oci/errors.ts";
 import { LayoutNotFoundError } from "../../oci/layout/errors.ts";
 import { isImageManifest } from "../../oci/manifest-schema.ts";
@@ -11,10 +12,16 @@ import {
   type SignatureVerdict,
   type VerifyRequest,
 } from "../format.ts";
+import { parsePublicKey } from "../public-key.ts";
 import { buildCosignSignature } from "./build.ts";
-import { CosignMediaType, CosignSignatureAnnotation, CosignTimestampAnnotation } from "./payload.ts";
+import {
+  CosignMediaType,
+  CosignSignatureAnnotation,
+  CosignTimestampAnnotation,
+  simpleSigningPayload,
+} from "./payload.ts";
 import { cosignSignatureTag } from "./signature-manifest.ts";
-import { verifyCosignSignature } from "./verify.ts";
+import { cosignSignatureVerifies, verifyCosignSignature } from "./verify.ts";
 import { writeCosignSignature } from "./write.ts";
 
 /** A simple-signing payload is a few hundred bytes: a larger layer is not read at all. */
@@ -43,6 +50,24 @@ export const cosign: SignatureFormat<"cosign"> = {
   },
 
   verify: verifySigLayers,
+
+  async findOwn({ repository, subject, signer }) {
+    const tag = cosignSignatureTag(subject.digest);
+    const { current } = await repository.readSharedTag(tag);
+    if (current === undefined || !isImageManifest(current.manifest)) return undefined;
+    // Every signer of this image in this repository signs these exact bytes; the layer that carries
+    // them with a signature our key made is ours, checked here without fetching anything.
+    const payload = simpleSigningPayload(repository.name, subject.digest);
+    const digest = await digestOf(payload);
+    const key = await parsePublicKey((await signer.publicKey()).spki);
+    for (const layer of current.manifest.layers) {
+      const signature = layer.annotations?.[CosignSignatureAnnotation];
+      if (layer.digest !== digest || signature === undefined) continue;
+      if (await cosignSignatureVerifies(key, payload, signature))
+        return { digest: await digestOf(current.bytes) };
+    }
+    return undefined;
+  },
 };
 
 async function verifySigLayers(request: VerifyRequest): Promise<SignatureVerdict[]> {

@@ -3,6 +3,7 @@
 // image, cosign itself included: a shared tag of the repository (lib/oci/remote/shared-tag.ts), whose
 // settle() confirms that the layer is still listed before the signature is reported written.
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
+import { RegistryError } from "../../oci/errors.ts";
 import { isImageManifest } from "../../oci/manifest-schema.ts";
 import { MediaType } from "../../oci/media-types.ts";
 import type { Repository } from "../../oci/remote/repository.ts";
@@ -27,17 +28,26 @@ export async function writeCosignSignature(options: CosignWriteOptions): Promise
   const tag = cosignSignatureTag(subject.digest);
   // Every signer of one image signs the same payload: once a `.sig` lists it, the blob is there.
   const { current } = await repository.readSharedTag(tag);
-  if (!sigLayers(current).some((layer) => layer.digest === signature.layer.digest)) {
-    const { mediaType, digest, size } = signature.layer;
-    await repository.pushBlob({ mediaType, digest, size }, signature.payload, { knownAbsent: true });
-  }
-  const update = await lock.withLock(`${repository.name}:${tag}`, () =>
-    repository.updateSharedTag(
-      tag,
-      appendLayer(signature.layer),
-      `cosign signatures ${repository.name}:${tag}`,
-    ),
-  );
+  const { mediaType, digest, size } = signature.layer;
+  const pushPayload = () =>
+    repository.pushBlob({ mediaType, digest, size }, signature.payload, { knownAbsent: true });
+  if (!sigLayers(current).some((layer) => layer.digest === digest)) await pushPayload();
+  const append = () =>
+    lock.withLock(`${repository.name}:${tag}`, () =>
+      repository.updateSharedTag(
+        tag,
+        appendLayer(signature.layer),
+        `cosign signatures ${repository.name}:${tag}`,
+      ),
+    );
+  const update = await append().catch(async (error: unknown) => {
+    // Many signers push this same payload at once; a registry can lose that race (distribution 2.8
+    // then answers MANIFEST_BLOB_UNKNOWN). Push it again, then the manifest, once.
+    if (!(error instanceof RegistryError && error.hasCode("MANIFEST_BLOB_UNKNOWN"))) throw error;
+    repository.forgetBlobs([digest]);
+    await pushPayload();
+    return append();
+  });
   return {
     digest: update.descriptor?.digest ?? "",
     artifactType: MediaType.CosignSimpleSigning,

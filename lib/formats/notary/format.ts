@@ -2,7 +2,7 @@
 // image as an OCI 1.1 referrer, verified against a trust store of certificates.
 import type { ManifestProbe, SignatureFormat } from "../format.ts";
 import { failureDetail } from "../format.ts";
-import { verifyReferrers, writeReferrer } from "../referrer.ts";
+import { findOwnReferrer, verifyReferrers, writeReferrer } from "../referrer.ts";
 import { buildNotarySignature } from "./build.ts";
 import { NotaryMediaType } from "./envelope.ts";
 import { resolveTrust } from "./trust-resolution.ts";
@@ -27,7 +27,7 @@ export const notary: SignatureFormat<"notary"> = {
       signingTime: created,
       ...(timestamper && { timestamper }),
     });
-    return writeReferrer({ repository, subject, artifact, profile, created });
+    return writeReferrer({ repository, subject, artifact, profile, created, keyId: signer.keyId });
   },
 
   verify(request) {
@@ -60,5 +60,9 @@ export const notary: SignatureFormat<"notary"> = {
       ];
       return { ok: true, detail: parts.join("; ") };
     });
+  },
+
+  findOwn(request) {
+    return findOwnReferrer(request, notary);
   },
 };

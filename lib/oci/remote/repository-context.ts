@@ -29,6 +29,28 @@ export class RegistryCapabilities {
   singlePostUpload: boolean | undefined;
   /** A manifest PUT with a wrong If-Match was refused with 412 (true) or accepted (false). */
   conditionalWrites: boolean | undefined;
+  /** `<repository>@<digest>` of blobs seen present lately: the `{}` config every artifact shares is asked for once. */
+  readonly knownBlobs = new RecentSet(1024);
+}
+
+/** A set that forgets its oldest members beyond `limit` (insertion order). */
+export class RecentSet {
+  readonly #limit: number;
+  readonly #members = new Set<string>();
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+  has(member: string): boolean {
+    return this.#members.has(member);
+  }
+  add(member: string): void {
+    this.#members.delete(member);
+    this.#members.add(member);
+    if (this.#members.size > this.#limit) this.#members.delete(this.#members.values().next().value as string);
+  }
+  delete(member: string): void {
+    this.#members.delete(member);
+  }
 }
 
 export interface RepositoryContext extends RepositoryRoutes {

@@ -114,18 +114,27 @@ export class Repository implements Target {
     options: PushBlobOptions = {},
   ): Promise<void> {
     let session: string | undefined;
+    const known = `${this.repository}@${descriptor.digest}`;
+    const { knownBlobs } = this.#ctx.capabilities;
+    const present = async () => {
+      knownBlobs.add(known);
+      if (content instanceof ReadableStream) await content.cancel().catch(() => {});
+    };
     if (options.mountFrom !== undefined && options.mountFrom !== this.repository) {
       const mount = await startMount(this.#ctx, descriptor.digest, options.mountFrom);
-      if (mount.mounted) {
-        if (content instanceof ReadableStream) await content.cancel().catch(() => {});
-        return;
-      }
+      if (mount.mounted) return present();
       session = mount.session;
-    } else if (!options.knownAbsent && (await headBlob(this.#ctx, descriptor.digest)) !== undefined) {
-      if (content instanceof ReadableStream) await content.cancel().catch(() => {});
-      return;
+    } else if (!options.knownAbsent) {
+      if (knownBlobs.has(known) || (await headBlob(this.#ctx, descriptor.digest)) !== undefined)
+        return present();
     }
     await uploadBlob(this.#ctx, descriptor, content, session);
+    knownBlobs.add(known);
+  }
+
+  /** Forgets that blobs were seen here (a manifest PUT said one is unknown: garbage-collected since). */
+  forgetBlobs(digests: readonly string[]): void {
+    for (const digest of digests) this.#ctx.capabilities.knownBlobs.delete(`${this.repository}@${digest}`);
   }
 
   /** Cross-repository mount only: true when mounted, false when the registry declined (session cancelled). */
