@@ -8,6 +8,7 @@ import { InProcessSubjectLock, type SubjectLock } from "../subject-lock.ts";
 import { Authenticator, repositoryScope } from "./auth.ts";
 import type { Credential, CredentialStore } from "./credentials.ts";
 import { StaticCredentialStore } from "./credentials.ts";
+import { DEFAULT_TIMEOUTS, type RequestTimeouts } from "./deadline.ts";
 import { Repository } from "./repository.ts";
 import {
   DEFAULT_LIMITS,
@@ -17,7 +18,7 @@ import {
 } from "./repository-context.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { versionCheckUrl } from "./routes.ts";
-import { DEFAULT_TIMEOUTS, type RequestEvent, type RequestTimeouts, Transport } from "./transport.ts";
+import { type RequestEvent, Transport } from "./transport.ts";
 
 export interface RegistryClientOptions {
   /** Default `globalThis.fetch`; on Node, functions/node/fetch.ts gives a pooled keep-alive one. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManifestTooLargeError } from "../errors.ts";
+import { ManifestTooLargeError, RegistryConnectionError } from "../errors.ts";
 import { RegistryClient } from "./registry.ts";
 
 /** A fetch that answers every request with `body` as a stream, without Content-Length. */
@@ -58,5 +58,93 @@ describe("manifest size cap", () => {
     expect(new RegistryClient("[::1]:5000").baseUrl).toBe("http://[::1]:5000");
     expect(new RegistryClient("127.0.0.1:5000", { plainHttp: false }).baseUrl).toBe("https://127.0.0.1:5000");
     expect(new RegistryClient("10.0.0.1:5000").baseUrl).toBe("https://10.0.0.1:5000");
+  });
+});
+
+describe("failures, deadlines and redirects", () => {
+  const fast = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
+
+  it("takes whatever fetch throws for a lost connection (workerd's plain Error too) and retries it", async () => {
+    let calls = 0;
+    const lost = (async () => {
+      calls++;
+      throw new Error("Network connection lost.");
+    }) as typeof fetch;
+    const repo = new RegistryClient("registry.test", { fetch: lost, retry: fast }).repository("a");
+    const error = await repo.fetchManifest("v1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryConnectionError);
+    expect((error as Error).cause).toMatchObject({ message: "Network connection lost." });
+    expect(calls).toBe(3);
+  });
+
+  it("a signal bound to the repository aborts its requests at once, with the signal's reason, and no retry", async () => {
+    let calls = 0;
+    const silent = ((_input: unknown, init?: RequestInit) => {
+      calls++;
+      return new Promise((_, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
+      );
+    }) as typeof fetch;
+    const controller = new AbortController();
+    const repo = new RegistryClient("registry.test", { fetch: silent, retry: fast }).repository("a", {
+      signal: controller.signal,
+    });
+    const pending = repo.fetchManifest("v1").catch((e: unknown) => e);
+    const reason = new Error("the attempt passed its deadline");
+    setTimeout(() => controller.abort(reason), 20);
+    expect(await pending).toBe(reason);
+    expect(calls).toBe(1);
+  });
+
+  it("a body that goes silent errors after idleMs instead of hanging", async () => {
+    const stalled = (async () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new Uint8Array([1, 2, 3]));
+          },
+        }),
+        { status: 200, headers: { "content-length": "10" } },
+      )) as typeof fetch;
+    const repo = new RegistryClient("registry.test", {
+      fetch: stalled,
+      retry: { ...fast, maxAttempts: 1 },
+      timeouts: { idleMs: 50 },
+      limits: { blobResumes: 0 },
+    }).repository("a");
+    const stream = await repo.fetchBlob({
+      mediaType: "application/octet-stream",
+      digest: `sha256:${"a".repeat(64)}`,
+      size: 10,
+    });
+    const started = Date.now();
+    const error = await new Response(stream).arrayBuffer().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryConnectionError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("follows at most five redirects on the registry's origin, and a 303 as a GET without the body", async () => {
+    const seen: string[] = [];
+    const redirecting = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(String(input));
+      seen.push(`${init?.method} ${url.pathname} ${init?.body === undefined ? "" : "body"}`);
+      if (url.pathname.endsWith("/loop")) {
+        return new Response(null, { status: 307, headers: { location: "/v2/a/manifests/loop" } });
+      }
+      if (init?.method === "PUT")
+        return new Response(null, { status: 303, headers: { location: "/v2/a/done" } });
+      return new Response(null, { status: 201, headers: {} });
+    }) as typeof fetch;
+    const repo = new RegistryClient("registry.test", { fetch: redirecting, retry: fast }).repository("a");
+    const error = await repo.fetchManifest("loop").catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/more than 5 redirects/);
+    expect(seen.filter((s) => s.includes("/loop"))).toHaveLength(6);
+    seen.length = 0;
+    await repo.pushManifest(
+      new TextEncoder().encode("{}"),
+      "application/vnd.oci.image.manifest.v1+json",
+      "v1",
+    );
+    expect(seen).toEqual(["PUT /v2/a/manifests/v1 body", "GET /v2/a/done "]);
   });
 });

@@ -12,6 +12,7 @@ import {
   redactUrl,
 } from "../errors.ts";
 import type { Authenticator } from "./auth.ts";
+import { Deadline, idleGuard, type RequestTimeouts, TimeoutError } from "./deadline.ts";
 import { checkRedirect, isRedirect, MAX_REDIRECTS, type RedirectPolicy } from "./redirect.ts";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from "./retry.ts";
 
@@ -45,30 +46,6 @@ export interface RegistryRequest {
   readonly signal?: AbortSignal;
 }
 
-/**
- * Time limits of one attempt. The connect timeout belongs to the runtime's fetch (the Node pool sets
- * 10 s); workerd and Lambda have their own, and the first-byte limit bounds it everywhere.
- */
-export interface RequestTimeouts {
-  /** Until the response headers arrive, connecting included. */
-  readonly firstByteMs: number;
-  /** The whole exchange of an answer read whole (manifests, tokens, upload answers). */
-  readonly requestMs: number;
-  /** The longest silence while a streamed body (a blob download) is read. */
-  readonly idleMs: number;
-  /** Slowest upload speed tolerated: a request body adds `size / this` seconds to both limits above. */
-  readonly minBytesPerSecond: number;
-}
-
-// A registry that never answers costs one attempt 20 s, a request at most five attempts and their
-// backoff; the job's own deadline (lib/attach) ends the attempt before that adds up.
-export const DEFAULT_TIMEOUTS: RequestTimeouts = {
-  firstByteMs: 20_000,
-  requestMs: 30_000,
-  idleMs: 30_000,
-  minBytesPerSecond: 64 * 1024,
-};
-
 export interface TransportOptions {
   readonly fetch: typeof fetch;
   readonly retry: RetryPolicy;
@@ -99,10 +76,6 @@ export class BodyTooLargeError extends Error {
     this.limit = limit;
     this.declared = declared;
   }
-}
-
-class TimeoutError extends Error {
-  override readonly name = "TimeoutError";
 }
 
 export class Transport {
@@ -239,7 +212,7 @@ export class Transport {
     attempt: number,
     consume: (response: Response, deadline: Deadline) => Promise<T>,
   ): Promise<T> {
-    const deadline = new Deadline(this.#options.timeouts, request.body, request.signal);
+    const deadline = new Deadline(this.#options.timeouts, bodySize(request.body), request.signal);
     const headers = new Headers(request.headers);
     if (authorization !== undefined) headers.set("authorization", authorization);
     if (this.#options.userAgent !== undefined) headers.set("user-agent", this.#options.userAgent);
@@ -325,59 +298,6 @@ export class Transport {
 }
 
 /**
- * The timers of one attempt: first byte, then the whole exchange (answers read whole) or the silence
- * between chunks (streamed bodies, see `idleGuard`). A request body stretches both by its size.
- */
-class Deadline {
-  readonly #controller = new AbortController();
-  readonly #timeouts: RequestTimeouts;
-  readonly #extraMs: number;
-  readonly #started = Date.now();
-  readonly signal: AbortSignal;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timedOut = false;
-
-  constructor(timeouts: RequestTimeouts, body: RequestBody | undefined, caller: AbortSignal | undefined) {
-    this.#timeouts = timeouts;
-    // A streamed body has no size to go by, and its answer comes only after the upload: the limits
-    // are ten times the whole-request one (the caller's deadline bounds it further).
-    const size = body instanceof Uint8Array ? body.length : typeof body === "string" ? body.length : 0;
-    this.#extraMs =
-      body instanceof ReadableStream ? timeouts.requestMs * 10 : (size / timeouts.minBytesPerSecond) * 1000;
-    this.signal =
-      caller === undefined ? this.#controller.signal : AbortSignal.any([caller, this.#controller.signal]);
-    this.#arm(timeouts.firstByteMs + this.#extraMs, "no answer");
-  }
-
-  get timedOut(): boolean {
-    return this.#timedOut;
-  }
-
-  get reason(): unknown {
-    return this.#controller.signal.reason;
-  }
-
-  /** From now on the whole-request limit runs (counted from the start of the attempt). */
-  headersArrived(): void {
-    const left = this.#started + this.#timeouts.requestMs + this.#extraMs - Date.now();
-    this.#arm(Math.max(0, left), "no complete answer");
-  }
-
-  /** The attempt is over; a streamed body read after it has the idle limit only (idleGuard). */
-  settle(): void {
-    clearTimeout(this.#timer);
-  }
-
-  #arm(ms: number, what: string): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.#controller.abort(new TimeoutError(`${what} within ${Math.round(ms)} ms`));
-    }, ms);
-  }
-}
-
-/**
  * Errors that mean "no (complete) answer": whatever fetch or the body read threw, except our own
  * refusals. Runtimes disagree on the type (Node: `TypeError: fetch failed` with a cause, workerd:
  * `Error: Network connection lost.`, some `SocketError`), so none of them is matched by name.
@@ -388,42 +308,6 @@ function isConnectionFailure(error: unknown): boolean {
     error instanceof CrossOriginError ||
     error instanceof RegistryProtocolError
   );
-}
-
-/**
- * The response with a body that errors (TimeoutError) when no chunk arrives for `idleMs`, or when the
- * attempt's caller aborts: a stalled blob download fails and is resumed instead of hanging.
- */
-function idleGuard(response: Response, idleMs: number, deadline: Deadline): Response {
-  if (response.body === null) return response;
-  const reader = response.body.getReader();
-  const caller = deadline.signal;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(`no body bytes within ${idleMs} ms`)), idleMs);
-      });
-      try {
-        const chunk = await Promise.race([reader.read(), stalled]);
-        if (chunk.done) controller.close();
-        else controller.enqueue(chunk.value);
-      } catch (error) {
-        await reader.cancel(error).catch(() => {});
-        controller.error(caller.aborted ? (caller.reason ?? error) : error);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async cancel(reason) {
-      await reader.cancel(reason).catch(() => {});
-    },
-  });
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
 }
 
 /** Reads a body, failing as soon as it exceeds `limit` (checked against Content-Length first). */
@@ -458,6 +342,13 @@ export function concat(chunks: readonly Uint8Array[], total?: number): Uint8Arra
     offset += chunk.length;
   }
   return out;
+}
+
+/** The body's size in bytes (a string as sent, UTF-8), undefined for a stream. */
+function bodySize(body: RequestBody | undefined): number | undefined {
+  if (body === undefined) return 0;
+  if (body instanceof ReadableStream) return undefined;
+  return typeof body === "string" ? new TextEncoder().encode(body).length : body.length;
 }
 
 /** Lets the connection go back to the pool. */
