@@ -20,6 +20,7 @@ import {
   CosignTimestampAnnotation,
   simpleSigningPayload,
 } from "./payload.ts";
+import { CosignBundleAnnotation } from "./rekor-bundle.ts";
 import { cosignSignatureTag } from "./signature-manifest.ts";
 import { cosignSignatureVerifies, verifyCosignSignature } from "./verify.ts";
 import { writeCosignSignature } from "./write.ts";
@@ -85,6 +86,7 @@ async function verifySigLayers(request: VerifyRequest): Promise<SignatureVerdict
     const payload = await readBlobBytes(target, layer);
     const { trustedRoot, requireSignedTimestamp } = request.material;
     const timestampAnnotation = layer.annotations?.[CosignTimestampAnnotation];
+    const rekorBundle = layer.annotations?.[CosignBundleAnnotation];
     let result: { ok: boolean; detail: string } = { ok: false, detail: "no public key configured" };
     for (const [i, publicKey] of request.material.publicKeys.entries()) {
       const verdict = await verifyCosignSignature({
@@ -93,10 +95,13 @@ async function verifySigLayers(request: VerifyRequest): Promise<SignatureVerdict
         publicKey,
         subjectDigest: subject.digest,
         ...(timestampAnnotation !== undefined && { timestampAnnotation }),
-        ...(trustedRoot && { timestampAuthorities: trustedRoot.timestampAuthorities }),
+        ...(trustedRoot && { timestampAuthorities: trustedRoot.timestampAuthorities, trustedRoot }),
+        ...(rekorBundle !== undefined && { rekorBundle }),
         ...(requireSignedTimestamp && { requireTimestamp: true }),
       });
-      const stamped = verdict.ok && verdict.timestamp ? `, timestamp ${verdict.timestamp.toISOString()}` : "";
+      const stamped =
+        (verdict.ok && verdict.timestamp ? `, timestamp ${verdict.timestamp.toISOString()}` : "") +
+        (verdict.ok && verdict.integratedTime ? `, logged ${verdict.integratedTime.toISOString()}` : "");
       result = verdict.ok ? { ok: true, detail: `public key #${i + 1}${stamped}` } : failureDetail(verdict);
       if (result.ok) break;
     }

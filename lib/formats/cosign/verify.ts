@@ -9,6 +9,7 @@ import { algorithmParameters, curveAlgorithm } from "../../signing/algorithm.ts"
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { type PublicKeyInput, parseVerificationKey, type SpkiKey } from "../public-key.ts";
 import { rsaPssAlgorithmOf, rsaPssRefusal } from "../rsa-pss-signature.ts";
+import type { SigstoreTrustedRoot } from "../sigstore/trusted-root.ts";
 import { parseTimestampResponse, TimestampFormatError } from "../timestamp/messages.ts";
 import {
   type TimestampAuthority,
@@ -17,6 +18,7 @@ import {
 } from "../timestamp/token.ts";
 import { reject, type Verdict, verdictOf } from "../verdict.ts";
 import { CosignSignatureType, SimpleSigningPayload } from "./payload.ts";
+import { verifyRekorBundle } from "./rekor-bundle.ts";
 
 /** What cosign verifies with a key: ECDSA, or for RSA keys `RS256` (RSASSA-PKCS1-v1_5, SHA-256) only. */
 export type CosignAlgorithm = "ES256" | "ES384" | "ES512" | "RS256";
@@ -38,6 +40,10 @@ export interface VerifyCosignOptions {
   readonly timestampAuthorities?: readonly TimestampAuthority[];
   /** cosign's `--use-signed-timestamps`: a verified timestamp is required. */
   readonly requireTimestamp?: boolean;
+  /** The layer annotation `dev.sigstore.cosign/bundle` (a Rekor entry), if any. */
+  readonly rekorBundle?: string;
+  /** A present Rekor entry must verify against this trusted root's logs. */
+  readonly trustedRoot?: SigstoreTrustedRoot;
 }
 
 export interface CosignVerified {
@@ -48,6 +54,8 @@ export interface CosignVerified {
   readonly subjectDigest: string;
   /** The verified RFC 3161 time, when a timestamp was checked. */
   readonly timestamp?: Date;
+  /** The log's integrated time, when a Rekor entry was checked. */
+  readonly integratedTime?: Date;
 }
 
 export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Verdict<CosignVerified>> {
@@ -77,6 +85,18 @@ export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Ver
       reject("subject", `the signature names ${reference}, not ${options.dockerReference}`);
     }
     const timestamp = await checkTimestamp(options, signature);
+    // cosign VerifyBundle: an entry is checked against the trusted root's logs; without a trusted root
+    // there is nothing to check it with and, as cosign with --insecure-ignore-tlog, it is not looked at.
+    const integratedTime =
+      options.rekorBundle !== undefined && options.trustedRoot
+        ? await verifyRekorBundle({
+            annotation: options.rekorBundle,
+            payload: options.payload,
+            signatureBase64: options.signatureBase64,
+            key,
+            trustedRoot: options.trustedRoot,
+          })
+        : undefined;
     return {
       ok: true,
       format: "cosign",
@@ -84,6 +104,7 @@ export function verifyCosignSignature(options: VerifyCosignOptions): Promise<Ver
       dockerReference: reference,
       subjectDigest: digest,
       ...(timestamp && { timestamp }),
+      ...(integratedTime && { integratedTime }),
     };
   });
 }
