@@ -204,6 +204,18 @@ describe("every error is one line naming what is wrong", () => {
       "countersign discover: unknown option --jsno: discover takes --help, --plain-http, --artifact-type, --json (see 'countersign discover --help')",
     ],
     [
+      "an unknown registry profile",
+      () => ["sign", ref(), "--key", "key.pem", "--profile", "nope"],
+      2,
+      /^countersign sign: --profile nope: unknown registry profile "nope" \(known: distribution, .*\) \(see 'countersign sign --help'\)$/,
+    ],
+    [
+      "an unknown format",
+      () => ["verify", ref(), "--format", "pgp"],
+      2,
+      "countersign verify: --format pgp: unknown format (expected notary, cosign, bundle) (see 'countersign verify --help')",
+    ],
+    [
       "a key file that exists already",
       () => ["keys", "generate", "--out", "key.pem"],
       1,

@@ -1,7 +1,12 @@
 // `countersign sign <ref>`: sign an image (and with --recursive every manifest of an index) and attach
 // the signatures to its registry, the same way the service does, without a service.
 import { resolve } from "node:path";
-import { profileFor, profileNamed } from "../../../lib/artifacts/profiles.ts";
+import {
+  profileFor,
+  profileNamed,
+  type RegistryProfile,
+  UnknownRegistryProfileError,
+} from "../../../lib/artifacts/profiles.ts";
 import { findOwnSignature } from "../../../lib/attach/own-signature.ts";
 import { signSubject } from "../../../lib/attach/sign-subject.ts";
 import { type FormatName, FormatNames, isFormatName, signatureFormats } from "../../../lib/formats/index.ts";
@@ -24,7 +29,7 @@ export function formatsOption(values: readonly string[] | undefined): FormatName
   if (values === undefined || values.length === 0) return [...FormatNames];
   for (const value of values) {
     if (!isFormatName(value))
-      throw new UsageError(`unknown format ${JSON.stringify(value)} (${FormatNames.join(", ")})`);
+      throw new UsageError(`--format ${value}: unknown format (expected ${FormatNames.join(", ")})`);
   }
   return [...new Set(values as FormatName[])];
 }
@@ -69,7 +74,7 @@ ${COMMON_HELP}`,
     const key = values.key;
     if (key === undefined) throw new UsageError("--key is required");
     const formats = formatsOption(values.format);
-    const profile = values.profile === undefined ? undefined : profileNamed(values.profile);
+    const profile = values.profile === undefined ? undefined : profileOption(values.profile);
     const timestamper = await timestamperOption(values["timestamp-url"], values["timestamp-root-cert"]);
     return new TargetOpener({ plainHttp: values["plain-http"] === true, io }).use(async (opener) => {
       const opened = await opener.open(parsed.positionals[0]!);
@@ -129,4 +134,13 @@ async function subjectsOf(
     descriptor,
     ...manifest.manifests.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size })),
   ];
+}
+
+function profileOption(name: string): RegistryProfile {
+  try {
+    return profileNamed(name);
+  } catch (error) {
+    if (!(error instanceof UnknownRegistryProfileError)) throw error;
+    throw new UsageError(`--profile ${name}: ${error.message}`, { cause: error });
+  }
 }
