@@ -32,6 +32,8 @@ export interface TargetOpenerOptions {
   /** Plain HTTP for registries off loopback too (`--plain-http`). */
   readonly plainHttp: boolean;
   readonly io: CliIo;
+  /** `countersign sign` marks its pushes as signatures (lib/oci/user-agent.ts). */
+  readonly userAgent?: string;
 }
 
 export class TargetOpener {
@@ -81,6 +83,7 @@ export class TargetOpener {
         // Docker Hub's realm is auth.docker.io: the profile knows the hosts a registry's realm is on.
         tokenRealmHosts: profileFor(registry).tokenRealmHosts,
         plainHttp: this.#options.plainHttp || isLoopbackHost(registry),
+        ...(this.#options.userAgent !== undefined && { userAgent: this.#options.userAgent }),
         ...(credentials ? { credentials } : {}),
       });
       this.#clients.set(registry, client);

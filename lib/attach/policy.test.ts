@@ -59,10 +59,21 @@ describe("decide", () => {
     ["a cosign attestation tag", { tag: `sha256-${HEX}.att` }, "signature-tag"],
     ["a cosign SBOM tag", { tag: `sha256-${HEX}.sbom` }, "signature-tag"],
     ["the referrers fallback tag", { tag: `sha256-${HEX}` }, "signature-tag"],
+    [
+      "a push by Countersign itself",
+      { tag: undefined, digest: `sha256:${HEX}`, userAgent: "countersign/0.1 (signatures)" },
+      "own-push",
+    ],
     ["neither tag nor digest", { tag: undefined }, "invalid-event"],
   ])("refuses %s", (_, overrides, code) => {
     const decision = decide(event(overrides), config);
     expect(decision).toMatchObject({ allowed: false, code });
+  });
+
+  it("signs what `countersign copy` or any other client pushed: only signing marks its pushes", () => {
+    for (const userAgent of ["countersign/0.1", "containers/5.36.0 (github.com/containers/image)", "node"]) {
+      expect(decide(event({ userAgent }), config).allowed, userAgent).toBe(true);
+    }
   });
 
   it("keeps hostile values short and quoted in the reason", () => {

@@ -4,10 +4,12 @@
 // anybody else's would be noise (cosign digest tags here, artifact manifests in
 // lib/formats/signature-artifact.ts). Names were checked at the edge (lib/oci/grammar.ts): policy
 // decides, it does not re-validate.
+
 import { anyGlobMatches, compileGlob } from "../config/glob.ts";
 import { configuredRegistry, normalizeRegistryHost } from "../config/registry-host.ts";
 import type { Config, RegistryConfig } from "../config/schema.ts";
 import type { WebhookConfig } from "../config/webhooks.ts";
+import { isSigningUserAgent } from "../oci/user-agent.ts";
 
 /** What policy looks at in a PushEvent (or an API request), its names already parsed at the edge. */
 export interface PolicyEvent {
@@ -15,11 +17,13 @@ export interface PolicyEvent {
   readonly repository: string;
   readonly tag?: string;
   readonly digest?: string;
+  readonly userAgent?: string;
 }
 
 export type DenyCode =
   | "invalid-event"
   | "signature-tag"
+  | "own-push"
   | "registry-not-configured"
   | "registry-not-served-by-webhook"
   | "repository-not-allowed"
@@ -60,6 +64,11 @@ export function decide<Event extends PolicyEvent>(
     return deny("invalid-event", "the event names neither a tag nor a digest");
   if (tag !== undefined && isCosignDigestTag(tag)) {
     return deny("signature-tag", `tag ${show(tag)} is a signature or referrers tag, never signed`);
+  }
+  // Our own signatures come back as pushes: known by the User-Agent the sender reports, they are
+  // dropped here, before a job exists or a request is made.
+  if (event.userAgent !== undefined && isSigningUserAgent(event.userAgent)) {
+    return deny("own-push", "pushed by Countersign (a signature it attached), never signed");
   }
   const place = decideRepository(event, config, webhook);
   if (!place.allowed) return place;

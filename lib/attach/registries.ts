@@ -2,10 +2,12 @@
 // becomes a client, so an unconfigured host can never receive a request (no SSRF through a webhook).
 // The same entry says which other hosts may receive anything on the registry's behalf: token realms
 // (its profile's and the configured ones) and private storage hosts for blob redirects.
+
 import { profileFor, type RegistryProfile } from "../artifacts/profiles.ts";
 import { configuredRegistry, normalizeRegistryHost } from "../config/registry-host.ts";
 import type { RegistryConfig } from "../config/schema.ts";
 import { RegistryClient, type RegistryClientOptions } from "../oci/remote/registry.ts";
+import { SigningUserAgent } from "../oci/user-agent.ts";
 
 export class UnconfiguredRegistryError extends Error {
   override readonly name = "UnconfiguredRegistryError";
@@ -42,6 +44,8 @@ export function registryDirectory(
         const credentials = configured.credentials;
         const profile = profileFor(canonical, configured.profile);
         client = new RegistryClient(canonical, {
+          // The service only ever pushes signatures: its pushes come back as webhooks marked so.
+          userAgent: SigningUserAgent,
           ...shared,
           tokenRealmHosts: [...profile.tokenRealmHosts, ...configured.tokenRealms],
           storageHosts: configured.storageHosts,

@@ -40,6 +40,7 @@ describe("distribution parse", () => {
         tag: "sha256-8674fffc6af5b2968f0a4e998a05fc2918fb8080ed6727ae06b9e26ece562dab.sig",
         digest: "sha256:a90f505e651ded0128817be2ed8eaae1c168a8ce6662549960b9a53010038fc7",
         mediaType: "application/vnd.oci.image.manifest.v1+json",
+        userAgent: "node",
         deliveryId: "742d2b3a-c4d5-4388-99a6-c3b89278d418",
       },
     ]);

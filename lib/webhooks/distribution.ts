@@ -45,7 +45,9 @@ const manifestPush = z.object({
     // Go's `omitempty` drops an empty tag; treat "" the same.
     tag: z.union([z.literal(""), tagName]).optional(),
   }),
-  request: z.object({ host: z.string().optional() }).optional(),
+  request: z
+    .object({ host: z.string().optional(), useragent: z.string().max(MAX_FIELD_LENGTH).optional() })
+    .optional(),
 });
 
 function ignoreReason(action: string, mediaType: string | undefined): string | undefined {
@@ -91,6 +93,7 @@ function parseDistribution(body: unknown): ParsedDelivery {
       ...(tag !== undefined && { tag }),
       digest: event.target.digest,
       mediaType: event.target.mediaType,
+      ...(event.request?.useragent !== undefined && { userAgent: event.request.useragent }),
       ...(event.id !== undefined && { deliveryId: event.id }),
     });
   });

@@ -11,6 +11,8 @@ export interface PushEvent {
   readonly digest?: string;
   /** Media type as claimed by the sender, when it says. A hint only. */
   readonly mediaType?: string;
+  /** The pushing client's User-Agent, where the sender reports it (distribution, zot). A hint only. */
+  readonly userAgent?: string;
   /** Source-specific delivery id, for logs and dedupe of redeliveries. */
   readonly deliveryId?: string;
 }

@@ -97,7 +97,7 @@ describe("zot parse", () => {
       request: { addr: "192.168.0.1:54321", method: "PUT", useragent: "docker/24.0.5" },
     });
     const delivery = webhookDelivery({ body: data, headers: BINARY_HEADERS });
-    expect(zotSource.parse(delivery, settings).events).toEqual([EXPECTED]);
+    expect(zotSource.parse(delivery, settings).events).toEqual([{ ...EXPECTED, userAgent: "docker/24.0.5" }]);
   });
 
   it.each<[string, Record<string, string | undefined>, string]>([

@@ -29,6 +29,7 @@ const imageUpdated = z.object({
   reference: z.string().max(MAX_FIELD_LENGTH),
   digest: sha256Digest,
   mediaType: z.string().max(MAX_FIELD_LENGTH).optional(),
+  request: z.object({ useragent: z.string().max(MAX_FIELD_LENGTH).optional() }).optional(),
 });
 
 function parseZot(delivery: WebhookDelivery, settings: ZotSettings): ParsedDelivery {
@@ -47,6 +48,7 @@ function parseZot(delivery: WebhookDelivery, settings: ZotSettings): ParsedDeliv
         ...(tag !== undefined && { tag }),
         digest: data.digest,
         ...(data.mediaType !== undefined && { mediaType: data.mediaType }),
+        ...(data.request?.useragent !== undefined && { userAgent: data.request.useragent }),
         deliveryId: event.id,
       },
     ],

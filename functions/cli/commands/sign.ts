@@ -1,5 +1,6 @@
 // `countersign sign <ref>`: sign an image (and with --recursive every manifest of an index) and attach
 // the signatures to its registry, the same way the service does, without a service.
+
 import { resolve } from "node:path";
 import {
   profileFor,
@@ -14,6 +15,7 @@ import type { Descriptor } from "../../../lib/oci/descriptor.ts";
 import { isImageIndex } from "../../../lib/oci/manifest-schema.ts";
 import type { Repository } from "../../../lib/oci/remote/repository.ts";
 import { InProcessSubjectLock } from "../../../lib/oci/subject-lock.ts";
+import { SigningUserAgent } from "../../../lib/oci/user-agent.ts";
 import { notaryCertificateChain } from "../../../lib/signing/certificate-store.ts";
 import { dataDirCertificateStore } from "../../node/key-files.ts";
 import { COMMON_HELP, type Command, EXIT_OK, parseCommandArgs, UsageError } from "../command.ts";
@@ -76,7 +78,11 @@ ${COMMON_HELP}`,
     const formats = formatsOption(values.format);
     const profile = values.profile === undefined ? undefined : profileOption(values.profile);
     const timestamper = await timestamperOption(values["timestamp-url"], values["timestamp-root-cert"]);
-    return new TargetOpener({ plainHttp: values["plain-http"] === true, io }).use(async (opener) => {
+    return new TargetOpener({
+      plainHttp: values["plain-http"] === true,
+      io,
+      userAgent: SigningUserAgent,
+    }).use(async (opener) => {
       const opened = await opener.open(parsed.positionals[0]!);
       if (opened.kind !== "registry")
         throw new UsageError("sign writes to a registry; an OCI layout can be verified, not signed");

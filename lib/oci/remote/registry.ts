@@ -5,6 +5,7 @@
 import { isLoopbackHost } from "../loopback.ts";
 import { checkRepositoryName, DOCKER_HUB, DOCKER_HUB_API_HOST } from "../reference.ts";
 import { InProcessSubjectLock, type SubjectLock } from "../subject-lock.ts";
+import { CountersignUserAgent } from "../user-agent.ts";
 import { Authenticator, repositoryScope } from "./auth.ts";
 import type { Credential, CredentialStore } from "./credentials.ts";
 import { StaticCredentialStore } from "./credentials.ts";
@@ -72,7 +73,7 @@ export class RegistryClient {
       origin: new URL(this.baseUrl).origin,
       ...(options.storageHosts !== undefined && { allowedPrivateHosts: options.storageHosts }),
       ...(options.onRequest !== undefined && { onRequest: options.onRequest }),
-      userAgent: options.userAgent ?? "countersign",
+      userAgent: options.userAgent ?? CountersignUserAgent,
     });
     const credentials = options.credentials;
     const store =
