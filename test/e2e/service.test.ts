@@ -1,5 +1,6 @@
 // End to end on one Node process: a real distribution 2.8 registry whose notifications point at
 // `countersign serve`; skopeo pushes images built with umoci; signatures get attached and verify.
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { silentLogger } from "../../lib/observability/logger.ts";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
 import { waitForIdleJobs } from "../support/app/idle-jobs.ts";
+import { parsePrometheusText } from "../support/app/prometheus-text.ts";
 import { pushUnderManyTags } from "../support/registry/content.ts";
 import { countersignWebhook, type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { buildImage, pushImage, pushMultiArchIndex } from "../support/registry/images.ts";
@@ -153,9 +155,18 @@ describe("countersign serve, end to end", () => {
     for (const report of await verifyAll("team/app", subject)) expect(report.signatures).toHaveLength(1);
   });
 
-  it("20 concurrent pushes of different tags of one digest give one signature per format", async () => {
+  it("20 concurrent pushes of different tags of one digest give one signature per format, the image fetched once or so", async () => {
+    const registryGets = async () => {
+      const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
+      const samples = families.get("countersign_registry_requests_total")?.samples ?? [];
+      return samples.filter((s) => s.labels.method === "GET").reduce((sum, s) => sum + s.value, 0);
+    };
+    const before = await registryGets();
     await pushUnderManyTags(registry.host, "team/app", "team/tags", subject.digest, 20);
     await waitForIdle();
+    // One job signs (subject, index and .sig reads, their confirmations); the others find the manifest
+    // in the client's digest-addressed cache and the signatures recorded. Before: one subject GET a tag.
+    expect((await registryGets()) - before).toBeLessThanOrEqual(10);
     expect(await fallbackEntries("team/tags", subject.digest)).toHaveLength(2);
     const reports = await verifyAll("team/tags", subject);
     for (const report of reports) {

@@ -30,6 +30,19 @@ export async function getManifest(
   ctx: RepositoryContext,
   reference: string,
 ): Promise<FetchedManifestWithEtag> {
+  const cached = isDigest(reference)
+    ? ctx.capabilities.manifests.get(`${ctx.repository}@${reference}`)
+    : undefined;
+  if (cached !== undefined) return { ...cached, etag: undefined };
+  const fetched = await fetchManifestBytes(ctx, reference);
+  if (isDigest(reference)) ctx.capabilities.manifests.set(`${ctx.repository}@${reference}`, fetched);
+  return fetched;
+}
+
+async function fetchManifestBytes(
+  ctx: RepositoryContext,
+  reference: string,
+): Promise<FetchedManifestWithEtag> {
   const request: RegistryRequest = {
     operation: "manifest.get",
     method: "GET",

@@ -1,5 +1,6 @@
 // What every repository operation needs: where the repository is, how to send requests, the limits,
 // and what has been learnt about the registry (shared by all repositories of one RegistryClient).
+import type { FetchedManifest } from "../target.ts";
 import type { RepositoryRoutes } from "./routes.ts";
 import type { Transport } from "./transport.ts";
 
@@ -31,6 +32,48 @@ export class RegistryCapabilities {
   conditionalWrites: boolean | undefined;
   /** `<repository>@<digest>` of blobs seen present lately: the `{}` config every artifact shares is asked for once. */
   readonly knownBlobs = new RecentSet(1024);
+  /**
+   * Manifests read by digest lately, `<repository>@<digest>`: content-addressed, so always right for
+   * that digest. Many tags of one image are many webhook deliveries: the image is fetched once.
+   */
+  readonly manifests = new ManifestCache(8 * 1024 * 1024, 10 * 60_000);
+}
+
+/** Recently fetched manifests up to a total size and an age, oldest first out. */
+export class ManifestCache {
+  readonly #maxBytes: number;
+  readonly #maxAgeMs: number;
+  readonly #entries = new Map<string, { value: FetchedManifest; at: number }>();
+  #bytes = 0;
+  constructor(maxBytes: number, maxAgeMs: number) {
+    this.#maxBytes = maxBytes;
+    this.#maxAgeMs = maxAgeMs;
+  }
+  get(key: string): FetchedManifest | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (Date.now() - entry.at > this.#maxAgeMs) {
+      this.#remove(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+  set(key: string, value: FetchedManifest): void {
+    if (value.bytes.length > this.#maxBytes / 8) return;
+    this.#remove(key);
+    this.#entries.set(key, { value, at: Date.now() });
+    this.#bytes += value.bytes.length;
+    for (const oldest of this.#entries.keys()) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#remove(oldest);
+    }
+  }
+  #remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#bytes -= entry.value.bytes.length;
+    this.#entries.delete(key);
+  }
 }
 
 /** A set that forgets its oldest members beyond `limit` (insertion order). */
