@@ -22,7 +22,8 @@ export const TRUST_HELP = `  --tsa-trust-store PATH
                      Sigstore trusted_root.json: bundle tlog entries and timestamps and cosign .sig
                      timestamps are checked against it, offline (as cosign verify --trusted-root)
   --use-signed-timestamps
-                     cosign and bundle signatures must carry an RFC 3161 timestamp that verifies`;
+                     bundles must carry an RFC 3161 timestamp that verifies; a cosign .sig
+                     timestamp must verify when present (as cosign verify)`;
 
 export interface TrustFlags {
   readonly "tsa-trust-store"?: string | undefined;

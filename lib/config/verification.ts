@@ -142,7 +142,7 @@ export function verificationSchema(resolver: SecretResolver) {
         .boolean()
         .default(false)
         .describe(
-          "cosign's --use-signed-timestamps: cosign and bundle signatures need a verified RFC 3161 timestamp.",
+          "cosign's --use-signed-timestamps: bundles need a verified RFC 3161 timestamp; a .sig timestamp must verify when present.",
         ),
     })
     .prefault({})

@@ -140,7 +140,7 @@ describe("countersign serve with a TSA", () => {
     expect((await verifyReport(`${registry.host}/stamped/outage:v1`)).verified).toBe(true);
   }, 60_000);
 
-  it("judges another signer's timestamped signatures with the configured material, and not untimestamped ones", async () => {
+  it("judges another signer's timestamped signatures with the configured material, and untimestamped ones as cosign and notation do", async () => {
     const client = new RegistryClient(registry.host);
     const stamped = client.repository("others/stamped");
     const bare = client.repository("others/bare");
@@ -177,8 +177,10 @@ describe("countersign serve with a TSA", () => {
     }
     const bad = await verifyReport(`${registry.host}/others/bare:v1`);
     for (const format of bad.formats) {
-      const theirs = format.signatures.find((s) => !s.ok);
-      expect(theirs?.detail, format.format).toMatch(/^timestamp: /);
+      const theirs = format.signatures.filter((s) => !s.ok);
+      // cosign's legacy path, --use-signed-timestamps or not, asks nothing of a .sig layer without one.
+      if (format.format === "cosign") expect(theirs, JSON.stringify(format)).toEqual([]);
+      else expect(theirs[0]?.detail, format.format).toMatch(/^timestamp: /);
     }
   }, 60_000);
 });

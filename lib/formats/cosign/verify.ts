@@ -38,7 +38,7 @@ export interface VerifyCosignOptions {
   readonly timestampAnnotation?: string;
   /** A trusted root's timestamping authorities: a present timestamp must verify against them. */
   readonly timestampAuthorities?: readonly TimestampAuthority[];
-  /** cosign's `--use-signed-timestamps`: a verified timestamp is required. */
+  /** cosign's `--use-signed-timestamps`: a timestamp present must verify, TSAs or not. */
   readonly requireTimestamp?: boolean;
   /** The layer annotation `dev.sigstore.cosign/bundle` (a Rekor entry), if any. */
   readonly rekorBundle?: string;
@@ -120,10 +120,9 @@ async function checkTimestamp(
 ): Promise<Date | undefined> {
   const annotation = options.timestampAnnotation;
   const authorities = options.timestampAuthorities ?? [];
-  if (annotation === undefined) {
-    if (options.requireTimestamp) reject("timestamp", "the signature carries no RFC 3161 timestamp");
-    return undefined;
-  }
+  // cosign's legacy path asks nothing of a layer without the annotation, even with
+  // --use-signed-timestamps (VerifyRFC3161Timestamp answers nil, nil; a key needs no time): same here.
+  if (annotation === undefined) return undefined;
   if (authorities.length === 0) {
     if (options.requireTimestamp)
       reject("timestamp", "no TSA root certificate(s) provided to verify the timestamp");
