@@ -345,6 +345,42 @@ describe("cosign timestamps (bundle and .sig) with a trusted root", () => {
   });
 });
 
+describe("no timestamp where --use-signed-timestamps asks for one", () => {
+  it("a bundle is refused by both; a .sig passes both (cosign's legacy path asks nothing of it)", async () => {
+    const key = await workspace.localKey("unstamped", "ES256");
+    const ref = await pushed("stamped/none");
+    const signed = await workspace.countersign([
+      ...["sign", ref, "--key", key.key, "--data-dir", key.dataDir],
+      ...["--format", "cosign", "--format", "bundle"],
+    ]);
+    expect(signed.code, explain(signed)).toBe(0);
+    const root = await trustedRootFor("unstamped", tsa);
+    const flags = ["--key", key.publicKeyFile, "--trusted-root", root, "--use-signed-timestamps"];
+    const cosign = (legacy: boolean) =>
+      workspace.peer("cosign-v3", [
+        ...["verify", ...flags, "--insecure-ignore-tlog", "--allow-http-registry"],
+        ...(legacy ? ["--new-bundle-format=false"] : []),
+        ref,
+      ]);
+    const bundle = await cosign(false);
+    expect(bundle.code, explain(bundle)).not.toBe(0);
+    const sig = await cosign(true);
+    expect(sig.code, explain(sig)).toBe(0);
+    const ours = await workspace.countersign([
+      "verify",
+      ref,
+      "--format",
+      "cosign",
+      "--format",
+      "bundle",
+      ...flags,
+    ]);
+    expect(ours.code, explain(ours)).toBe(1);
+    expect(ours.stdout).toMatch(/✓ cosign\tpublic key #1\n/);
+    expect(ours.stdout).toMatch(/✗ bundle\t.*timestamp: the bundle carries no RFC 3161 timestamp/);
+  });
+});
+
 describe("a KMS key signs all three formats with timestamps", () => {
   let key: PeerKey;
   let ref: string;
