@@ -227,18 +227,19 @@ describe("which failure decides", () => {
 
 describe("responses lost after the registry applied the write", () => {
   // The registry stores the tag, then the answer never reaches the client (a reset, a timeout at a
-  // proxy): the job cannot tell, retries, and must not add a second signature.
-  let lost: { remaining: number; pattern: RegExp };
+  // proxy). A HEAD of the tag shows the write landed; where even that is lost, the job cannot tell,
+  // retries, and must not add a second signature.
+  let lost: { remaining: number; pattern: RegExp; methods: readonly string[] };
   let lossy: AttachHarness;
 
   beforeAll(async () => {
-    lost = { remaining: 0, pattern: /^$/ };
+    lost = { remaining: 0, pattern: /^$/, methods: [] };
     lossy = await createAttachHarness({
       wrapFetch: (inner) => async (input, init) => {
         const url = input instanceof Request ? input.url : String(input);
         const method = init?.method ?? "GET";
         const response = await inner(input, init);
-        if (method === "PUT" && lost.remaining > 0 && lost.pattern.test(new URL(url).pathname)) {
+        if (lost.methods.includes(method) && lost.remaining > 0 && lost.pattern.test(new URL(url).pathname)) {
           lost.remaining--;
           await response.body?.cancel();
           throw new TypeError("fetch failed (response lost)");
@@ -252,27 +253,16 @@ describe("responses lost after the registry applied the write", () => {
     await lossy?.close();
   });
 
-  it("the fallback index and the `.sig` tag end with one entry each after the retry", async () => {
-    const subject = await pushFresh("lost/tags");
-    const hex = subject.digest.slice("sha256:".length);
-    lost = { remaining: 1_000, pattern: new RegExp(`/manifests/sha256-${hex}(\\.sig)?$`) };
-    const job = await lossy.job(digestRequest(proxy.host, "lost/tags", subject.digest));
-    const deps = lossy.deps({ maxAttempts: 3, backoff: BACKOFF });
-    expect((await runAttachJob(job, deps, 1)).kind).toBe("retry");
-    // Every write reached the registry: the signatures are there, unrecorded.
-    expect(await fallbackEntries(registry.host, "lost/tags", subject.digest)).toHaveLength(2);
-    expect(await cosignLayerCount(registry.host, "lost/tags", subject.digest)).toBe(1);
-    lost.remaining = 0;
-    expect(await runAttachJob(job, deps, 2)).toEqual({ kind: "done" });
-    const entries = await fallbackEntries(registry.host, "lost/tags", subject.digest);
+  async function expectOneEntryEach(subject: Descriptor, repository: string): Promise<void> {
+    const entries = await fallbackEntries(registry.host, repository, subject.digest);
     expect(entries.map((e) => e.artifactType).sort()).toEqual([
       MediaType.NotarySignature,
       MediaType.SigstoreBundle,
     ]);
-    expect(await cosignLayerCount(registry.host, "lost/tags", subject.digest)).toBe(1);
+    expect(await cosignLayerCount(registry.host, repository, subject.digest)).toBe(1);
     const records = await lossy.store.listSignatures({
       registry: proxy.host,
-      repository: "lost/tags",
+      repository,
       digest: subject.digest,
     });
     expect(records.map((r) => r.format).sort()).toEqual(["bundle", "cosign", "notary"]);
@@ -280,5 +270,35 @@ describe("responses lost after the registry applied the write", () => {
     for (const record of records.filter((r) => r.format !== "cosign")) {
       expect(entries.map((e) => e.digest)).toContain(record.signatureDigest);
     }
+  }
+
+  it("every answer to the tag writes lost, a HEAD shows they landed: the first attempt finishes, one entry each", async () => {
+    const subject = await pushFresh("lost/landed");
+    const hex = subject.digest.slice("sha256:".length);
+    lost = { remaining: 1_000, pattern: new RegExp(`/manifests/sha256-${hex}(\\.sig)?$`), methods: ["PUT"] };
+    const job = await lossy.job(digestRequest(proxy.host, "lost/landed", subject.digest));
+    const deps = lossy.deps({ maxAttempts: 3, backoff: BACKOFF });
+    expect(await runAttachJob(job, deps, 1)).toEqual({ kind: "done" });
+    expect(lost.remaining).toBeLessThan(1_000);
+    lost.remaining = 0;
+    await expectOneEntryEach(subject, "lost/landed");
+  });
+
+  it("the HEADs lost too, so the job cannot tell: it retries, and the fallback index and `.sig` tag end with one entry each", async () => {
+    const subject = await pushFresh("lost/tags");
+    const hex = subject.digest.slice("sha256:".length);
+    lost = {
+      remaining: 1_000,
+      pattern: new RegExp(`/manifests/sha256-${hex}(\\.sig)?$`),
+      methods: ["PUT", "HEAD"],
+    };
+    const job = await lossy.job(digestRequest(proxy.host, "lost/tags", subject.digest));
+    const deps = lossy.deps({ maxAttempts: 3, backoff: BACKOFF });
+    expect((await runAttachJob(job, deps, 1)).kind).toBe("retry");
+    // A write reached the registry, unrecorded.
+    expect((await fallbackEntries(registry.host, "lost/tags", subject.digest)).length).toBeGreaterThan(0);
+    lost.remaining = 0;
+    expect(await runAttachJob(job, deps, 2)).toEqual({ kind: "done" });
+    await expectOneEntryEach(subject, "lost/tags");
   });
 });
