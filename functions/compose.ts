@@ -5,7 +5,7 @@
 import { createApp } from "../lib/api/app.ts";
 import { serviceOperations } from "../lib/api/registry-reads.ts";
 import type { AttachJob, AttachJobResult, JobQueue } from "../lib/attach/attach-job.ts";
-import { type AttachDeps, runAttachJob } from "../lib/attach/job.ts";
+import { type AttachDeps, type RunOptions, runAttachJob } from "../lib/attach/job.ts";
 import { registryDirectory } from "../lib/attach/registries.ts";
 import type { Config } from "../lib/config/schema.ts";
 import { timestamperFrom, verificationMaterial } from "../lib/config/verification.ts";
@@ -38,7 +38,7 @@ export interface ComposedService {
   readonly app: ReturnType<typeof createApp>;
   readonly attach: AttachDeps;
   /** Runs one delivery of a job and records metrics and a log line; `signal` stops it (shutdown). */
-  runJob(job: AttachJob, attempt: number, signal?: AbortSignal): Promise<AttachJobResult>;
+  runJob(job: AttachJob, attempt: number, options?: RunOptions): Promise<AttachJobResult>;
 }
 
 export async function composeService(parts: ServiceParts): Promise<ComposedService> {
@@ -88,9 +88,9 @@ export async function composeService(parts: ServiceParts): Promise<ComposedServi
   return {
     app,
     attach,
-    async runJob(job, attempt, signal) {
+    async runJob(job, attempt, options = {}) {
       const started = performance.now();
-      const result = await runAttachJob(job, attach, attempt, signal === undefined ? {} : { signal });
+      const result = await runAttachJob(job, attach, attempt, options);
       const status = (await store.getJob(job.jobId))?.status ?? "unknown";
       metrics.jobs.inc({ status });
       metrics.jobDuration.observe({ status }, (performance.now() - started) / 1000);

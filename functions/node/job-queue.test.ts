@@ -116,6 +116,28 @@ describe("InProcessJobQueue", () => {
     await queue.idle();
   });
 
+  it("a job that only waits (idle) lends its slot to the next job, and still counts until it ends", async () => {
+    const order: string[] = [];
+    let endWait: () => void = () => {};
+    const queue = new InProcessJobQueue({
+      concurrency: 1,
+      run: async (j, _attempt, { idle }) => {
+        order.push(`start ${j.jobId}`);
+        if (j.jobId === "waiter") await idle(new Promise<void>((resolve) => (endWait = resolve)));
+        order.push(`end ${j.jobId}`);
+        return { kind: "done" };
+      },
+    });
+    await queue.enqueue(job("waiter"));
+    await queue.enqueue(job("other"));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(order).toEqual(["start waiter", "start other", "end other"]);
+    expect(queue.size).toBe(1);
+    endWait();
+    await queue.idle();
+    expect(order.at(-1)).toBe("end waiter");
+  });
+
   it("a runner that throws is retried a second later with the next attempt number", async () => {
     vi.useFakeTimers();
     const attempts: number[] = [];

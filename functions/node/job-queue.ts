@@ -5,8 +5,15 @@
 import type { AttachJob, AttachJobResult, JobQueue } from "../../lib/attach/attach-job.ts";
 import type { Store } from "../../lib/store/store.ts";
 
-/** Runs one attempt; `signal` is aborted when a shutdown's drain period is over. */
-export type RunJob = (job: AttachJob, attempt: number, signal: AbortSignal) => Promise<AttachJobResult>;
+/**
+ * Runs one attempt; `signal` is aborted when a shutdown's drain period is over, and `idle` frees the
+ * job's slot while it only waits.
+ */
+export type RunJob = (
+  job: AttachJob,
+  attempt: number,
+  options: { readonly signal: AbortSignal; readonly idle: <T>(wait: Promise<T>) => Promise<T> },
+) => Promise<AttachJobResult>;
 
 interface Pending {
   readonly job: AttachJob;
@@ -29,6 +36,8 @@ export class InProcessJobQueue implements JobQueue {
   /** Ids of jobs ready, running or waiting for a retry: a second copy of one is dropped. */
   readonly #pending = new Set<string>();
   #running = 0;
+  /** Jobs that hold no slot while they wait (see idle): still pending, still keeping idle() away. */
+  #waiting = 0;
   #closed = false;
   readonly #stop = new AbortController();
 
@@ -51,7 +60,7 @@ export class InProcessJobQueue implements JobQueue {
 
   /** Jobs waiting to start or running now (retries waiting on their backoff timer included). */
   get size(): number {
-    return this.#ready.length + this.#running + this.#timers.size;
+    return this.#ready.length + this.#running + this.#waiting + this.#timers.size;
   }
 
   /** Resolves when nothing is queued, running or waiting for a retry (tests and benches). */
@@ -104,10 +113,29 @@ export class InProcessJobQueue implements JobQueue {
     if (this.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
+  /**
+   * A job that only waits gives its slot to the next one; it takes it back when the wait ends, even if
+   * that briefly runs one job over the bound (what is left after a wait is a few store writes).
+   */
+  async #idleWhile<T>(wait: Promise<T>): Promise<T> {
+    this.#running--;
+    this.#waiting++;
+    this.#pump();
+    try {
+      return await wait;
+    } finally {
+      this.#waiting--;
+      this.#running++;
+    }
+  }
+
   async #execute({ job, attempt }: Pending): Promise<void> {
     let result: AttachJobResult;
     try {
-      result = await this.#run(job, attempt, this.#stop.signal);
+      result = await this.#run(job, attempt, {
+        signal: this.#stop.signal,
+        idle: (wait) => this.#idleWhile(wait),
+      });
     } catch {
       // The runner records its own failures; an escape here is a bug, retried like a transient fault.
       result = { kind: "retry", delayMs: 1_000 };

@@ -65,7 +65,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let service: ComposedService | undefined;
   const queue = new InProcessJobQueue({
     concurrency: config.queue.concurrency,
-    run: (job, attempt, signal) => service!.runJob(job, attempt, signal),
+    run: (job, attempt, options) => service!.runJob(job, attempt, options),
   });
   service = await composeService({
     config,

@@ -64,6 +64,11 @@ interface Subject {
 export interface RunOptions {
   /** Aborted by the runtime when it shuts down: the attempt ends, the job resumes at the next start. */
   readonly signal?: AbortSignal;
+  /**
+   * Wraps a stretch where the job only waits (the read-back of shared tags, some hundreds of ms), so
+   * that the runtime's queue can run another job in its slot meanwhile.
+   */
+  readonly idle?: <T>(wait: Promise<T>) => Promise<T>;
 }
 
 /** Runs one delivery of `job`; `attempt` counts from 1. Never throws: the result tells the queue what to do. */
@@ -98,7 +103,7 @@ export async function runAttachJob(
     // Two runs of one job at once (a queue redelivering a message still being worked on) hold the same
     // claims (the owner is the job id): the second waits for the first, then finds every signature done.
     const outcomes = await deps.lock.withLock(`job:${job.jobId}`, () =>
-      attach({ ...job, request }, deps, attempt, deadline.signal),
+      attach({ ...job, request }, deps, attempt, deadline.signal, options.idle),
     );
     await store.updateJob(job.jobId, {
       status: "succeeded",
@@ -172,6 +177,7 @@ async function attach(
   deps: AttachDeps,
   attempt: number,
   signal: AbortSignal,
+  idle: RunOptions["idle"],
 ): Promise<FormatOutcomes> {
   const { request } = job;
   const repository = deps.registry(request.registry).repository(request.repository, { signal });
@@ -211,7 +217,7 @@ async function attach(
     outcomes[format] = result.outcome;
     if (result.error !== undefined) errors.push(result.error);
   }
-  await recordOnceListed(job, deps, repository, written);
+  await recordOnceListed(job, deps, repository, written, idle);
   if (errors.length > 0) throw new FormatFailures(outcomes, errors);
   return outcomes;
 }
@@ -233,9 +239,10 @@ async function recordOnceListed(
   deps: AttachDeps,
   repository: Repository,
   written: readonly WrittenRecord[],
+  idle: RunOptions["idle"],
 ): Promise<void> {
   try {
-    await repository.settle();
+    await (idle === undefined ? repository.settle() : idle(repository.settle()));
   } catch (error) {
     await Promise.all(written.map((w) => deps.store.releaseSignature(w.key, job.jobId).catch(() => false)));
     throw error;

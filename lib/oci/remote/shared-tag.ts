@@ -4,8 +4,10 @@
 // signatures they reported, and that registry ignores If-Match. What keeps every entry here:
 //  1. a write is made from a read at most `maxBaseAgeMs` old (older: read again), with If-Match where the
 //     registry has been seen to refuse a wrong one;
-//  2. after writing, read again once `settleMs` has passed: longer than any writer's read-to-write window
-//     under rule 1, so a writer that read before our write has written by then, and we see what it did;
+//  2. after writing, read again once the settle time has passed: longer than any writer's read-to-write
+//     window, so a writer that read before our write has written by then, and we see what it did. Our own
+//     windows are the measure (a loaded machine or registry stretches everyone's): three times the
+//     longest we saw, at least `settleMs`;
 //  3. merge again what of ours is missing and write, with jittered backoff, until a read made after our
 //     last write lists it; bounded, then UnconfirmedWriteError (transient: the caller tries again later).
 import type { Descriptor, Manifest } from "../descriptor.ts";
@@ -17,7 +19,7 @@ import type { RepositoryContext } from "./repository-context.ts";
 export interface SharedTagPolicy {
   /** Oldest read a write may be based on. */
   readonly maxBaseAgeMs: number;
-  /** Wait after the last write before the confirming read. */
+  /** Least wait after the last write before the confirming read. */
   readonly settleMs: number;
   /** Up to this much more, at random, so that writers that collided do not collide again. */
   readonly jitterMs: number;
@@ -27,8 +29,8 @@ export interface SharedTagPolicy {
 
 export const DEFAULT_SHARED_TAG_POLICY: SharedTagPolicy = {
   maxBaseAgeMs: 500,
-  settleMs: 1200,
-  jitterMs: 400,
+  settleMs: 300,
+  jitterMs: 200,
   rounds: 8,
 };
 
@@ -93,6 +95,8 @@ export class SharedTags {
   readonly #pushBlob: PushBlob;
   readonly #reads = new Map<string, TagRead>();
   readonly #pending = new Map<string, { edits: TagEdit[]; lastWriteAt: number; what: string }>();
+  /** The longest read-to-write window of ours seen here (base read answered to PUT answered). */
+  #window = 0;
 
   constructor(ctx: RepositoryContext, pushBlob: PushBlob, policy: Partial<SharedTagPolicy> = {}) {
     this.#ctx = ctx;
@@ -144,7 +148,8 @@ export class SharedTags {
     for (const [tag, pending] of this.#pending) {
       for (let round = 0; ; round++) {
         if (round >= this.#policy.rounds) throw new UnconfirmedWriteError(pending.what, tag, round);
-        const due = pending.lastWriteAt + this.#policy.settleMs + Math.random() * this.#policy.jitterMs;
+        const settle = Math.max(this.#policy.settleMs, 3 * this.#window);
+        const due = pending.lastWriteAt + settle + Math.random() * this.#policy.jitterMs;
         await sleep(due - performance.now());
         const { current } = await this.read(tag, { fresh: true });
         const missing = pending.edits.filter((edit) => !edit.holds(current));
@@ -199,6 +204,7 @@ export class SharedTags {
           // made from a fresh read, which is all an unconditional write could be.
           this.#ctx.capabilities.conditionalWrites = false;
         }
+        this.#window = Math.max(this.#window, performance.now() - base.readAt);
         // What we wrote is the new base, as old as the read it was made from.
         this.#reads.set(tag, { current: next, etag: undefined, readAt: base.readAt });
         return { changed: true, descriptor: await descriptorOf(next), conflicts };
