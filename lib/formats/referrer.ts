@@ -7,6 +7,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { InvalidManifestError, RegistryError } from "../oci/errors.ts";
 import { isImageManifest } from "../oci/manifest-schema.ts";
 import { MediaType } from "../oci/media-types.ts";
+import { putAfterBlobRaces } from "../oci/remote/blob-race.ts";
 import type { Repository } from "../oci/remote/repository.ts";
 import { type FetchedManifest, readBlobBytes, type Target } from "../oci/target.ts";
 import type {
@@ -86,33 +87,22 @@ export async function writeReferrer(options: ReferrerWriteOptions): Promise<Writ
   };
 }
 
-/**
- * A registry that does not find a blob the manifest names (MANIFEST_BLOB_UNKNOWN) has lost a race
- * between writers pushing the same blob (measured on distribution 2.8 with many signers at once) or
- * collected it since we saw it: push the blobs again, then the manifest, once.
- */
+/** The artifact manifest after its blobs, through the races of many writers pushing one blob (blob-race.ts). */
 async function pushManifest(
   repository: Repository,
   built: BuiltArtifactManifest,
   pushed: Set<string>,
 ): Promise<void> {
   const mediaType = built.manifest.mediaType ?? MediaType.OciManifest;
-  try {
-    await repository.pushManifest(built.bytes, mediaType);
-  } catch (error) {
-    if (
-      !(
-        error instanceof RegistryError &&
-        (error.hasCode("MANIFEST_BLOB_UNKNOWN") || error.hasCode("BLOB_UNKNOWN"))
-      )
-    )
-      throw error;
-    const digests = built.blobs.map((blob) => blob.descriptor.digest);
-    repository.forgetBlobs(digests);
-    for (const digest of digests) pushed.delete(digest);
-    await pushBlobs(repository, built.blobs, pushed);
-    await repository.pushManifest(built.bytes, mediaType);
-  }
+  await putAfterBlobRaces(
+    () => repository.pushManifest(built.bytes, mediaType),
+    async () => {
+      const digests = built.blobs.map((blob) => blob.descriptor.digest);
+      repository.forgetBlobs(digests);
+      for (const digest of digests) pushed.delete(digest);
+      for (const blob of built.blobs) await repository.pushBlob(blob.descriptor, blob.bytes);
+    },
+  );
 }
 
 /**

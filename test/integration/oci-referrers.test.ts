@@ -166,4 +166,28 @@ describe("tag-schema fallback", () => {
     // distribution 2.8 ignores If-Match, so racing read-modify-writes overwrite each other.
     expect((await repo.referrers(subject)).length).toBeLessThan(20);
   });
+
+  it("settle() puts back what a stale writer dropped: its own entry, and every entry it saw", async () => {
+    // Separate clients are separate processes: no shared lock, no shared cache.
+    const policy = { settleMs: 50, jitterMs: 10 };
+    const a = new RegistryClient(registry.host, { sharedTags: policy }).repository("ref/stale");
+    const b = new RegistryClient(registry.host, { sharedTags: policy }).repository("ref/stale");
+    const subject = await subjectIn(a);
+    const x = await pushArtifact(a, { subject, artifactType: SIGNATURE, payload: "x" });
+    const y = await pushArtifact(b, { subject, artifactType: SIGNATURE, payload: "y" });
+    await a.addReferrer(subject, x.descriptor, x.manifest);
+    await b.addReferrer(subject, y.descriptor, y.manifest);
+    // A writer that read before both writes lands last: an index listing neither.
+    const stale = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
+    await a.pushManifest(
+      new TextEncoder().encode(JSON.stringify(stale)),
+      MediaType.OciIndex,
+      referrersTag(subject.digest),
+    );
+    expect((await a.fallbackIndex(subject))?.index.manifests).toEqual([]);
+    // b confirms: y is its own, x it saw in the index it wrote from.
+    await b.settle();
+    const listed = (await b.fallbackIndex(subject))?.index.manifests.map((m) => m.digest).sort();
+    expect(listed).toEqual([x.descriptor.digest, y.descriptor.digest].sort());
+  });
 });

@@ -3,7 +3,6 @@
 // image, cosign itself included: a shared tag of the repository (lib/oci/remote/shared-tag.ts), whose
 // settle() confirms that the layer is still listed before the signature is reported written.
 import type { Descriptor, ImageManifest } from "../../oci/descriptor.ts";
-import { RegistryError } from "../../oci/errors.ts";
 import { isImageManifest } from "../../oci/manifest-schema.ts";
 import { MediaType } from "../../oci/media-types.ts";
 import type { Repository } from "../../oci/remote/repository.ts";
@@ -29,25 +28,11 @@ export async function writeCosignSignature(options: CosignWriteOptions): Promise
   // Every signer of one image signs the same payload: once a `.sig` lists it, the blob is there.
   const { current } = await repository.readSharedTag(tag);
   const { mediaType, digest, size } = signature.layer;
-  const pushPayload = () =>
-    repository.pushBlob({ mediaType, digest, size }, signature.payload, { knownAbsent: true });
-  if (!sigLayers(current).some((layer) => layer.digest === digest)) await pushPayload();
-  const append = () =>
-    lock.withLock(`${repository.name}:${tag}`, () =>
-      repository.updateSharedTag(
-        tag,
-        appendLayer(signature.layer),
-        `cosign signatures ${repository.name}:${tag}`,
-      ),
-    );
-  const update = await append().catch(async (error: unknown) => {
-    // Many signers push this same payload at once; a registry can lose that race (distribution 2.8
-    // then answers MANIFEST_BLOB_UNKNOWN). Push it again, then the manifest, once.
-    if (!(error instanceof RegistryError && error.hasCode("MANIFEST_BLOB_UNKNOWN"))) throw error;
-    repository.forgetBlobs([digest]);
-    await pushPayload();
-    return append();
-  });
+  if (sigLayers(current).some((layer) => layer.digest === digest)) repository.blobsPresent([digest]);
+  else await repository.pushBlob({ mediaType, digest, size }, signature.payload, { knownAbsent: true });
+  const update = await lock.withLock(`${repository.name}:${tag}`, () =>
+    repository.updateSharedTag(tag, appendLayer(signature), `cosign signatures ${repository.name}:${tag}`),
+  );
   return {
     digest: update.descriptor?.digest ?? "",
     artifactType: MediaType.CosignSimpleSigning,
@@ -56,14 +41,45 @@ export async function writeCosignSignature(options: CosignWriteOptions): Promise
   };
 }
 
-function appendLayer(layer: CosignLayer): TagEdit {
+function appendLayer({ layer, payload }: CosignSignature): TagEdit {
   const signature = layer.annotations[CosignSignatureAnnotation];
+  // Listed with the manifest so that a blob race (lib/oci/remote/blob-race.ts) can check it is there.
+  const payloadBlob = {
+    descriptor: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
+    bytes: payload,
+    knownAbsent: false,
+  };
   const holds = (current: TagContent | undefined) =>
     sigLayers(current).some(
       (l) => l.digest === layer.digest && l.annotations?.[CosignSignatureAnnotation] === signature,
     );
   return {
     holds,
+    // Layers are only added to a `.sig`: one another writer dropped is put back (cosign's own appends
+    // included), by its signature.
+    async union(into, from) {
+      const present = sigLayers(into);
+      let merged: ImageManifest | undefined =
+        into !== undefined && isImageManifest(into.manifest) ? into.manifest : undefined;
+      let next: TagContent | undefined;
+      for (const candidate of sigLayers(from)) {
+        const signed = candidate.annotations?.[CosignSignatureAnnotation];
+        if (
+          signed === undefined ||
+          present.some((l) => l.annotations?.[CosignSignatureAnnotation] === signed)
+        )
+          continue;
+        const appended = await appendCosignLayer(merged, candidate as CosignLayer);
+        merged = appended.manifest;
+        next = {
+          manifest: appended.manifest,
+          bytes: appended.bytes,
+          mediaType: MediaType.OciManifest,
+          blobs: [appended.config],
+        };
+      }
+      return next;
+    },
     async apply(current) {
       if (holds(current)) return undefined;
       const existing =
@@ -74,7 +90,7 @@ function appendLayer(layer: CosignLayer): TagEdit {
         manifest: next.manifest,
         bytes: next.bytes,
         mediaType: MediaType.OciManifest,
-        blobs: [next.config],
+        blobs: [next.config, payloadBlob],
       };
     },
   };

@@ -143,6 +143,14 @@ export function addReferrer(
     holds: listed,
     apply: async (index) =>
       listed(index) ? undefined : indexContent(index, [...entriesOf(ctx, subject, index), entry]),
+    // Entries are only added here: one another writer dropped is put back (by digest).
+    async union(into, from) {
+      const present = entriesOf(ctx, subject, into);
+      const missing = entriesOf(ctx, subject, from).filter(
+        (m) => !present.some((p) => p.digest === m.digest),
+      );
+      return missing.length === 0 ? undefined : indexContent(into, [...present, ...missing]);
+    },
   });
 }
 

@@ -19,6 +19,7 @@ import {
 } from "./repository-context.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
 import { versionCheckUrl } from "./routes.ts";
+import type { SharedTagPolicy } from "./shared-tag.ts";
 import { type RequestEvent, Transport } from "./transport.ts";
 
 export interface RegistryClientOptions {
@@ -46,6 +47,8 @@ export interface RegistryClientOptions {
   /** Serialises tag-schema index updates per subject. Default: in-process. */
   readonly subjectLock?: SubjectLock;
   readonly limits?: Partial<RegistryLimits>;
+  /** How shared tags (referrers indexes, `.sig`) are confirmed after writing (shared-tag.ts). */
+  readonly sharedTags?: Partial<SharedTagPolicy>;
   readonly userAgent?: string;
 }
 
@@ -57,6 +60,7 @@ export class RegistryClient {
   readonly #transport: Transport;
   readonly #capabilities = new RegistryCapabilities();
   readonly #limits: RegistryLimits;
+  readonly #sharedTags: Partial<SharedTagPolicy>;
   readonly #lock: SubjectLock;
 
   constructor(registry: string, options: RegistryClientOptions = {}) {
@@ -65,6 +69,7 @@ export class RegistryClient {
     const apiHost = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
     this.baseUrl = `${plainHttp ? "http" : "https"}://${apiHost}`;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#sharedTags = options.sharedTags ?? {};
     this.#lock = options.subjectLock ?? new InProcessSubjectLock();
     this.#transport = new Transport({
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
@@ -109,7 +114,7 @@ export class RegistryClient {
       pushScopes: [repositoryScope(name, ["pull", "push"])],
       deleteScopes: [repositoryScope(name, ["delete"])],
     };
-    return new Repository(context, this.#lock);
+    return new Repository(context, this.#lock, this.#sharedTags);
   }
 
   /** end-1: `GET /v2/`, authenticating if the registry asks. Throws unless it answers 200. */

@@ -56,10 +56,16 @@ export class Repository implements Target {
   constructor(context: RepositoryContext, lock: SubjectLock, tagPolicy?: Partial<SharedTagPolicy>) {
     this.#ctx = context;
     this.#lock = lock;
-    // A blob under a shared tag (a `.sig` config) is new content each time: no HEAD first.
+    // A shared tag's blob is uploaded as it says (a `.sig` config is new content: no HEAD); after a
+    // blob race (blob-race.ts) each is asked for again.
     this.#tags = new SharedTags(
       context,
-      (blob) => this.pushBlob(blob.descriptor, blob.bytes, { knownAbsent: true }),
+      (blob, check) => {
+        if (check) this.forgetBlobs([blob.descriptor.digest]);
+        return this.pushBlob(blob.descriptor, blob.bytes, {
+          knownAbsent: !check && blob.knownAbsent !== false,
+        });
+      },
       tagPolicy,
     );
     this.registry = context.registry;
@@ -130,6 +136,11 @@ export class Repository implements Target {
     }
     await uploadBlob(this.#ctx, descriptor, content, session);
     knownBlobs.add(known);
+  }
+
+  /** Notes blobs known present (a manifest just read lists them): pushBlob asks for them no more. */
+  blobsPresent(digests: readonly string[]): void {
+    for (const digest of digests) this.#ctx.capabilities.knownBlobs.add(`${this.repository}@${digest}`);
   }
 
   /** Forgets that blobs were seen here (a manifest PUT said one is unknown: garbage-collected since). */

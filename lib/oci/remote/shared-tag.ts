@@ -6,13 +6,15 @@
 //     registry has been seen to refuse a wrong one;
 //  2. after writing, read again once the settle time has passed: longer than any writer's read-to-write
 //     window, so a writer that read before our write has written by then, and we see what it did. Our own
-//     windows are the measure (a loaded machine or registry stretches everyone's): three times the
+//     windows are the measure (a loaded machine or registry stretches everyone's): four times the
 //     longest we saw, at least `settleMs`;
-//  3. merge again what of ours is missing and write, with jittered backoff, until a read made after our
-//     last write lists it; bounded, then UnconfirmedWriteError (transient: the caller tries again later).
+//  3. merge again what of ours is missing, and every entry we saw that another writer dropped, and write,
+//     with jittered backoff, until a read made after our last write lists it; bounded, then
+//     UnconfirmedWriteError (transient: the caller tries again later).
 import type { Descriptor, Manifest } from "../descriptor.ts";
 import { digestOf } from "../digest.ts";
 import { RegistryError } from "../errors.ts";
+import { putAfterBlobRaces } from "./blob-race.ts";
 import { getManifest, putManifest } from "./manifests.ts";
 import type { RepositoryContext } from "./repository-context.ts";
 
@@ -29,8 +31,8 @@ export interface SharedTagPolicy {
 
 export const DEFAULT_SHARED_TAG_POLICY: SharedTagPolicy = {
   maxBaseAgeMs: 500,
-  settleMs: 300,
-  jitterMs: 200,
+  settleMs: 500,
+  jitterMs: 300,
   rounds: 8,
 };
 
@@ -46,6 +48,8 @@ export interface TagContent {
 export interface TagBlob {
   readonly descriptor: Descriptor;
   readonly bytes: Uint8Array;
+  /** New content (a `.sig` config): uploaded without asking first. Else asked for unless known present. */
+  readonly knownAbsent?: boolean;
 }
 
 /** What a tag holds now: undefined when the tag does not exist. */
@@ -63,6 +67,13 @@ export interface TagRead {
 export interface TagEdit {
   apply(current: TagContent | undefined): Promise<TagContent | undefined>;
   holds(current: TagContent | undefined): boolean;
+  /**
+   * For a tag whose entries are only ever added (a referrers index, a `.sig`): `from`'s entries missing
+   * from `into` added to it (undefined when none are missing). With it, the read-back restores every
+   * entry this writer has seen, not only its own: a signature a stale writer dropped comes back with
+   * whichever writer confirms next.
+   */
+  union?(into: TagContent | undefined, from: TagContent): Promise<TagContent | undefined>;
 }
 
 export interface TagUpdate {
@@ -86,7 +97,8 @@ export class UnconfirmedWriteError extends Error {
   }
 }
 
-type PushBlob = (blob: TagBlob) => Promise<void>;
+/** Pushes a blob; `check` asks the registry first even for a blob known present or new. */
+type PushBlob = (blob: TagBlob, check: boolean) => Promise<void>;
 
 /** Per repository: the last read of each shared tag, and our edits that a read has not yet confirmed. */
 export class SharedTags {
@@ -95,6 +107,8 @@ export class SharedTags {
   readonly #pushBlob: PushBlob;
   readonly #reads = new Map<string, TagRead>();
   readonly #pending = new Map<string, { edits: TagEdit[]; lastWriteAt: number; what: string }>();
+  /** Per tag, every entry seen in a read or written, where the edits can say (TagEdit.union). */
+  readonly #seen = new Map<string, TagContent>();
   /** The longest read-to-write window of ours seen here (base read answered to PUT answered). */
   #window = 0;
 
@@ -127,7 +141,15 @@ export class SharedTags {
       read = { current: undefined, etag: undefined, readAt: performance.now() };
     }
     this.#reads.set(tag, read);
+    await this.#see(tag, read.current);
     return read;
+  }
+
+  async #see(tag: string, content: TagContent | undefined): Promise<void> {
+    const union = this.#pending.get(tag)?.edits.find((edit) => edit.union !== undefined)?.union;
+    if (content === undefined || union === undefined) return;
+    const seen = this.#seen.get(tag);
+    this.#seen.set(tag, seen === undefined ? content : ((await union(seen, content)) ?? seen));
   }
 
   /** Applies `edit` to the tag (read-modify-write) and remembers it until settle() confirms it. */
@@ -140,6 +162,7 @@ export class SharedTags {
     pending.edits.push(edit);
     pending.lastWriteAt = performance.now();
     this.#pending.set(tag, pending);
+    await this.#see(tag, this.#reads.get(tag)?.current);
     return result;
   }
 
@@ -148,15 +171,24 @@ export class SharedTags {
     for (const [tag, pending] of this.#pending) {
       for (let round = 0; ; round++) {
         if (round >= this.#policy.rounds) throw new UnconfirmedWriteError(pending.what, tag, round);
-        const settle = Math.max(this.#policy.settleMs, 3 * this.#window);
+        const settle = Math.max(this.#policy.settleMs, 4 * this.#window);
         const due = pending.lastWriteAt + settle + Math.random() * this.#policy.jitterMs;
         await sleep(due - performance.now());
+        const seen = this.#seen.get(tag);
         const { current } = await this.read(tag, { fresh: true });
         const missing = pending.edits.filter((edit) => !edit.holds(current));
-        if (missing.length === 0) break;
-        if ((await this.#write(tag, missing)).changed) pending.lastWriteAt = performance.now();
+        const union = pending.edits.find((edit) => edit.union !== undefined)?.union;
+        const lost = seen !== undefined && union !== undefined && (await union(current, seen)) !== undefined;
+        if (missing.length === 0 && !lost) break;
+        const restore: TagEdit[] =
+          lost && seen !== undefined && union !== undefined
+            ? [{ apply: (content) => union(content, seen), holds: () => false }]
+            : [];
+        if ((await this.#write(tag, [...restore, ...missing])).changed)
+          pending.lastWriteAt = performance.now();
       }
       this.#pending.delete(tag);
+      this.#seen.delete(tag);
     }
   }
 
@@ -188,7 +220,8 @@ export class SharedTags {
         const descriptor = next === undefined ? undefined : await descriptorOf(next);
         return { changed: false, descriptor, conflicts };
       }
-      for (const blob of next.blobs ?? []) await this.#pushBlob(blob);
+      const blobs = next.blobs ?? [];
+      for (const blob of blobs) await this.#pushBlob(blob, false);
       // Rule 1: pushing blobs took time; a base that has grown too old is read again first.
       if (performance.now() - base.readAt > this.#policy.maxBaseAgeMs) {
         this.#reads.delete(tag);
@@ -196,9 +229,16 @@ export class SharedTags {
       }
       const ifMatch = await this.#ifMatch(base);
       try {
-        await putManifest(this.#ctx, next.bytes, next.mediaType, tag, {
-          ...(ifMatch !== undefined && { ifMatch }),
-        });
+        const content = next;
+        await putAfterBlobRaces(
+          () =>
+            putManifest(this.#ctx, content.bytes, content.mediaType, tag, {
+              ...(ifMatch !== undefined && { ifMatch }),
+            }),
+          async () => {
+            for (const blob of blobs) await this.#pushBlob(blob, true);
+          },
+        );
         if (ifMatch !== undefined && ifMatch !== base.etag) {
           // The probe's wrong ETag was accepted: this registry ignores If-Match. The write itself was
           // made from a fresh read, which is all an unconditional write could be.
