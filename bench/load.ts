@@ -1,5 +1,8 @@
 // How the benchmarks drive and count load: a bounded pool of workers, and a fetch that counts every
-// request whoever sends it, the same wrapper for Countersign and for the plain-fetch baselines.
+// request whoever sends it, the same wrapper for Countersign and for the plain-fetch baselines; and a
+// counting proxy for processes that are not ours.
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */
 export async function pool<T>(
@@ -25,5 +28,54 @@ export function countingFetch(): { fetch: typeof fetch; count: () => number; res
     reset: () => {
       requests = 0;
     },
+  };
+}
+
+export interface RequestWindow {
+  requests: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * A loopback HTTP proxy in front of a registry that counts what passes through it, whoever the client:
+ * registry requests of a peer binary are counted the same way as ours.
+ */
+export async function countingProxy(
+  target: string,
+): Promise<{ host: string; window: () => RequestWindow; reset: () => void; close: () => Promise<void> }> {
+  let window: RequestWindow = { requests: 0, first: 0, last: 0 };
+  const [targetHost, targetPort] = target.split(":");
+  const server: Server = createServer((req, res) => {
+    const now = performance.now();
+    if (window.requests === 0) window.first = now;
+    window.requests++;
+    const upstream = httpRequest(
+      { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
+      (answer: IncomingMessage) => {
+        const headers = { ...answer.headers };
+        // Registries answer with absolute upload URLs built from the Host they were asked on (ours);
+        // should one name itself, keep the client on the proxy.
+        if (typeof headers.location === "string")
+          headers.location = headers.location.replace(target, proxyHost);
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+        answer.on("end", () => {
+          window.last = performance.now();
+        });
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const proxyHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    host: proxyHost,
+    window: () => ({ ...window }),
+    reset: () => {
+      window = { requests: 0, first: 0, last: 0 };
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -7,62 +7,15 @@
 //   node bench/peers.ts [--images 5]     (needs test/peers/install.sh, docker-registry, skopeo, umoci)
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type RegistryKind, RegistryKinds, startRegistryKind } from "../test/peers/registries.ts";
 import { type PeerName, peer, ROOT } from "../test/peers/tools.ts";
 import { buildImage, pushImage } from "../test/support/registry/images.ts";
+import { countingProxy, type RequestWindow as Window } from "./load.ts";
 
 const imagesArg = process.argv.indexOf("--images");
 const imageCount = imagesArg > 0 ? Number(process.argv[imagesArg + 1]) : 5;
-
-interface Window {
-  requests: number;
-  first: number;
-  last: number;
-}
-
-/** A loopback HTTP proxy in front of a registry that counts what passes through it. */
-async function countingProxy(
-  target: string,
-): Promise<{ host: string; window: () => Window; reset: () => void; close: () => Promise<void> }> {
-  let window: Window = { requests: 0, first: 0, last: 0 };
-  const [targetHost, targetPort] = target.split(":");
-  const server: Server = createServer((req, res) => {
-    const now = performance.now();
-    if (window.requests === 0) window.first = now;
-    window.requests++;
-    const upstream = httpRequest(
-      { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
-      (answer: IncomingMessage) => {
-        const headers = { ...answer.headers };
-        // Registries answer with absolute upload URLs built from the Host they were asked on (ours);
-        // should one name itself, keep the client on the proxy.
-        if (typeof headers.location === "string")
-          headers.location = headers.location.replace(target, proxyHost);
-        res.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(res);
-        answer.on("end", () => {
-          window.last = performance.now();
-        });
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const proxyHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    host: proxyHost,
-    window: () => ({ ...window }),
-    reset: () => {
-      window = { requests: 0, first: 0, last: 0 };
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 function run(file: string, args: readonly string[], env: Record<string, string>, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {

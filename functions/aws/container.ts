@@ -3,6 +3,7 @@
 // every container through the table, the SQS queue, the composed app). Lambda reuses a container for
 // many invocations, one at a time, so all of this is paid once per cold start; the configuration
 // secret is re-read every few minutes and the service recomposed only when its text changed.
+
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -17,6 +18,7 @@ import { KmsSigner } from "../../lib/signing/kms.ts";
 import { dynamoDbCertificateStore } from "../../lib/store/dynamodb/certificates.ts";
 import { DynamoDbStore } from "../../lib/store/dynamodb/store.ts";
 import { type ComposedService, composeService } from "../compose.ts";
+import { installNodeStreamingHash } from "../node/streaming-hash.ts";
 import { dynamoDbApi } from "./dynamodb-store.ts";
 import { type LambdaEnvironment, LambdaEnvironmentError, readLambdaEnvironment } from "./environment.ts";
 import { type ConfigReader, configReader, parseLambdaConfig } from "./lambda-config.ts";
@@ -60,6 +62,7 @@ export class LambdaRuntime {
   #loaded: Promise<Loaded> | undefined;
 
   constructor(options: LambdaRuntimeOptions = {}) {
+    installNodeStreamingHash();
     this.#options = options;
     this.#now = options.now ?? Date.now;
   }

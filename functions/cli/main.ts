@@ -1,10 +1,12 @@
 // The `countersign` command line: finds the command named by the first words of argv and runs it.
 // Expected failures (bad input, registry errors, missing content) print one line and exit 1, usage
 // errors exit 2; a stack trace only with COUNTERSIGN_DEBUG=1.
+
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../../lib/config/load.ts";
 import { fileProblem } from "../node/file-problem.ts";
+import { installNodeStreamingHash } from "../node/streaming-hash.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, UsageError } from "./command.ts";
 import { commands as registered } from "./commands/index.ts";
 import { type CliIo, nodeIo } from "./io.ts";
@@ -22,6 +24,7 @@ export async function runCli(
   io: CliIo = nodeIo(),
   commands: readonly Command[] = registered,
 ): Promise<number> {
+  installNodeStreamingHash();
   const first = argv[0];
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     (first === undefined ? io.stderr : io.stdout).write(overview(commands, []));

@@ -59,10 +59,23 @@ describe("CopyProgressDisplay", () => {
     const clear = "\r\u001b[K";
     expect(
       text().startsWith(
-        `${clear}copying: 0 manifests, 1 blobs, 1.0 KiB (0 already there, 1 mounted)${clear}copied `,
+        `${clear}copying: 0 B / 0 B at 0 B/s; 0 manifests, 1 blobs (0 already there, 1 mounted)${clear}copied `,
       ),
     ).toBe(true);
     expect(text()).not.toContain("\nblob ");
+  });
+
+  it("shows bytes done of the total and the rate while a blob streams, not only when it completes", async () => {
+    const { out, text } = stream(true);
+    const display = new CopyProgressDisplay(out);
+    const big = blob(290 * 1024 * 1024).descriptor;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    display.onTransfer({ descriptor: big, transferred: 100 * 1024 * 1024 });
+    expect(text()).toMatch(/copying: 100\.0 MiB \/ 290\.0 MiB at [\d.]+ [KMG]iB\/s; 0 manifests, 0 blobs/);
+    // Plain output stays one line per item: no redraws for bytes.
+    const plain = stream(false);
+    new CopyProgressDisplay(plain.out).onTransfer({ descriptor: big, transferred: 1 });
+    expect(plain.text()).toBe("");
   });
 
   it("formats sizes in binary units", () => {

@@ -1,6 +1,6 @@
-// Copy progress on stderr: one redrawn status line on a terminal, one plain line per item otherwise
-// (logs and CI keep a readable record).
-import type { CopyProgress, CopyResult } from "../../lib/oci/copy/copy.ts";
+// Copy progress on stderr: one redrawn status line on a terminal (bytes done of the total known so far,
+// and the rate, while blobs stream), one plain line per item otherwise (logs and CI keep a readable record).
+import type { CopyProgress, CopyResult, TransferProgress } from "../../lib/oci/copy/copy.ts";
 import type { OutputStream } from "./io.ts";
 
 /** Redraw at most this often: a copy of thousands of small blobs should not flood the terminal. */
@@ -13,6 +13,8 @@ export class CopyProgressDisplay {
   #lastDraw = 0;
   #drawn = false;
   readonly #totals = { blobs: 0, manifests: 0, bytes: 0, skipped: 0, mounted: 0 };
+  /** Blobs streaming or streamed: bytes so far of each, against their sizes. */
+  readonly #transfers = new Map<string, { transferred: number; size: number }>();
 
   constructor(out: OutputStream) {
     this.#out = out;
@@ -29,6 +31,19 @@ export class CopyProgressDisplay {
       this.#out.write(`${describe(event)}\n`);
       return;
     }
+    const now = Date.now();
+    if (now - this.#lastDraw < REDRAW_MS) return;
+    this.#lastDraw = now;
+    this.#draw();
+  };
+
+  /** While blobs stream: redraws bytes done, total and rate (a terminal only; plain output logs per item). */
+  readonly onTransfer = (event: TransferProgress): void => {
+    this.#transfers.set(event.descriptor.digest, {
+      transferred: event.transferred,
+      size: event.descriptor.size,
+    });
+    if (!this.#tty) return;
     const now = Date.now();
     if (now - this.#lastDraw < REDRAW_MS) return;
     this.#lastDraw = now;
@@ -52,9 +67,16 @@ export class CopyProgressDisplay {
   #draw(): void {
     const t = this.#totals;
     this.#drawn = true;
+    let done = 0;
+    let total = 0;
+    for (const transfer of this.#transfers.values()) {
+      done += transfer.transferred;
+      total += transfer.size;
+    }
+    const seconds = Math.max((Date.now() - this.#started) / 1000, 0.001);
     this.#out.write(
-      `\r\x1b[Kcopying: ${t.manifests} manifests, ${t.blobs} blobs, ${formatBytes(t.bytes)}` +
-        ` (${t.skipped} already there, ${t.mounted} mounted)`,
+      `\r\x1b[Kcopying: ${formatBytes(done)} / ${formatBytes(total)} at ${formatBytes(done / seconds)}/s;` +
+        ` ${t.manifests} manifests, ${t.blobs} blobs (${t.skipped} already there, ${t.mounted} mounted)`,
     );
   }
 }

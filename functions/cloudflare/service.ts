@@ -1,6 +1,7 @@
 // The Workers composition root: from the bindings to the composed service, once per isolate and
 // lazily on the first event, because Workers forbid I/O and random values at global scope (and the
 // signer's GetPublicKey, D1 and certificate work are all I/O).
+
 import { createLogger, type Logger } from "../../lib/observability/logger.ts";
 import { createServiceMetrics } from "../../lib/observability/service-metrics.ts";
 import { d1Database } from "../../lib/store/sql/d1.ts";
@@ -10,6 +11,7 @@ import type { CloudflareEnv } from "./bindings.ts";
 import { CloudflareStore, durableSubjectLock } from "./cloudflare-store.ts";
 import { CloudflareJobQueue } from "./job-queue.ts";
 import { workerCertificateChain } from "./notary-certificate.ts";
+import { installWorkersStreamingHash } from "./streaming-hash.ts";
 import { loadWorkerConfig } from "./worker-config.ts";
 import { openWorkerSigner } from "./worker-signer.ts";
 
@@ -23,6 +25,7 @@ export const workerLogger: Logger = createLogger({
 });
 
 export async function composeCloudflareService(env: CloudflareEnv): Promise<CloudflareService> {
+  installWorkersStreamingHash();
   const logger = workerLogger;
   const config = await loadWorkerConfig(env);
   const db = d1Database(env.DB);

@@ -2,6 +2,7 @@
 // queue. Everything decided here is wiring; the behaviour lives in lib/ (the HTTP app is lib/api/app.ts).
 // Shutdown is bounded: running jobs get `queue.drainMs`, then their registry requests are aborted, as
 // are REST reads still waiting on a registry, and open connections are closed.
+
 import { mkdir, readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -19,6 +20,7 @@ import { createPooledFetch } from "./fetch.ts";
 import { InProcessJobQueue, recoverJobs } from "./job-queue.ts";
 import { dataDirCertificateStore, openSigner } from "./key-files.ts";
 import { defaultStorePath, openSqliteStore, type SqliteStore } from "./sqlite-store.ts";
+import { installNodeStreamingHash } from "./streaming-hash.ts";
 
 export interface ServiceOptions {
   readonly logger?: Logger;
@@ -45,6 +47,7 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  installNodeStreamingHash();
   const logger = options.logger ?? createLogger({ bindings: { service: "countersign" } });
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });

@@ -5,7 +5,7 @@ import type { Descriptor } from "./descriptor.ts";
 import { digestOf, parseDigest } from "./digest.ts";
 import { DigestMismatchError, SizeMismatchError } from "./errors.ts";
 import { concat } from "./remote/transport.ts";
-import { Sha256 } from "./sha256.ts";
+import { streamingHashes } from "./streaming-hash.ts";
 
 /** Blobs up to this size are hashed with WebCrypto in one call at the end of the stream. */
 export const BUFFERED_HASH_LIMIT = 8 * 1024 * 1024;
@@ -15,11 +15,12 @@ export function verifyingStream(
   what: string,
 ): TransformStream<Uint8Array, Uint8Array> {
   const { algorithm } = parseDigest(descriptor.digest);
-  // WebCrypto hashes about four times faster than the incremental JS SHA-256 (bench/oci), so blobs up
-  // to BUFFERED_HASH_LIMIT are kept and hashed once at the end; larger ones hash as they stream. Other
-  // registered algorithms (sha512) have no incremental implementation here: always kept, bounded by
-  // the descriptor's size.
-  const sha256 = algorithm === "sha256" && descriptor.size > BUFFERED_HASH_LIMIT ? new Sha256() : undefined;
+  // Without the runtime's native hash, WebCrypto hashes about four times faster than lib's JavaScript
+  // SHA-256 (bench/oci), so blobs up to BUFFERED_HASH_LIMIT are kept and hashed once at the end; larger
+  // ones hash as they stream. An algorithm without a running hash is always kept, bounded by the size.
+  const hashes = streamingHashes();
+  const running =
+    hashes.native || descriptor.size > BUFFERED_HASH_LIMIT ? hashes.create(algorithm) : undefined;
   const kept: Uint8Array[] = [];
   let total = 0;
   return new TransformStream({
@@ -29,7 +30,7 @@ export function verifyingStream(
         controller.error(new SizeMismatchError(what, descriptor.size, total));
         return;
       }
-      if (sha256 !== undefined) sha256.update(chunk);
+      if (running !== undefined) running.update(chunk);
       else kept.push(chunk);
       controller.enqueue(chunk);
     },
@@ -39,8 +40,8 @@ export function verifyingStream(
         return;
       }
       const actual =
-        sha256 !== undefined
-          ? `sha256:${toHex(sha256.digest())}`
+        running !== undefined
+          ? `${algorithm}:${toHex(await running.digest())}`
           : await digestOf(concat(kept, total), algorithm);
       if (actual !== descriptor.digest)
         controller.error(new DigestMismatchError(what, descriptor.digest, actual));

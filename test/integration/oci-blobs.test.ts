@@ -89,7 +89,7 @@ describe("blob uploads", () => {
     const counter = new RequestCounter();
     const repo = new RegistryClient(registry.host, {
       onRequest: counter.listener,
-      limits: { chunkBytes: 64 * 1024 },
+      limits: { chunkBytes: 64 * 1024, monolithicBytes: 64 * 1024 },
     }).repository("blobs/large");
     const bytes = random(300 * 1024); // 4 full chunks + 44 KiB
     const d = await bytesDescriptor(bytes, "application/octet-stream");
@@ -103,7 +103,7 @@ describe("blob uploads", () => {
     const counter = new RequestCounter();
     const repo = new RegistryClient(registry.host, {
       onRequest: counter.listener,
-      limits: { chunkBytes: 100 * 1024 },
+      limits: { chunkBytes: 100 * 1024, monolithicBytes: 100 * 1024 },
     }).repository("blobs/stream");
     const bytes = random(250 * 1024);
     const d = await bytesDescriptor(bytes, "application/octet-stream");
@@ -116,6 +116,22 @@ describe("blob uploads", () => {
     await repo.pushBlob(await bytesDescriptor(small, "application/octet-stream"), streamOf(small, 1000));
     expect(counter.count("blob.upload.chunk")).toBe(0);
     expect(counter.count("blob.upload.complete")).toBe(1);
+  });
+
+  it("streams a blob larger than a chunk in one PUT (POST + PUT), holding no chunk", async () => {
+    const counter = new RequestCounter();
+    const repo = new RegistryClient(registry.host, {
+      onRequest: counter.listener,
+      limits: { chunkBytes: 64 * 1024 },
+    }).repository("blobs/monolithic");
+    const bytes = random(1024 * 1024 + 7);
+    const d = await bytesDescriptor(bytes, "application/octet-stream");
+    await repo.pushBlob(d, streamOf(bytes, 10_000), { knownAbsent: true });
+    expect([...counter.byOperation]).toEqual([
+      ["blob.upload.start", 1],
+      ["blob.upload.complete", 1],
+    ]);
+    expectSame(await readAll(await repo.fetchBlob(d)), bytes);
   });
 
   it("refuses content whose size or digest does not match the descriptor", async () => {
@@ -167,7 +183,7 @@ describe("with the pooled Node fetch", () => {
     try {
       const repo = new RegistryClient(registry.host, {
         fetch: pooled.fetch,
-        limits: { chunkBytes: 64 * 1024 },
+        limits: { chunkBytes: 64 * 1024, monolithicBytes: 64 * 1024 },
       }).repository("blobs/pooled");
       const bytes = random(200 * 1024);
       const d = await bytesDescriptor(bytes, "application/octet-stream");

@@ -51,6 +51,7 @@ ${COMMON_HELP}`,
         platforms,
         concurrency,
         onProgress: display.onProgress,
+        onTransfer: display.onTransfer,
         ...(tag === undefined ? {} : { tag }),
       });
       display.finish(result);

@@ -45,6 +45,14 @@ export interface CopyOptions {
   /** Blob and manifest transfers in flight at once. */
   readonly concurrency?: number;
   readonly onProgress?: (event: CopyProgress) => void;
+  /** While a blob streams: its bytes so far (often, a few times a megabyte) out of its size. */
+  readonly onTransfer?: (event: TransferProgress) => void;
+}
+
+export interface TransferProgress {
+  readonly descriptor: Descriptor;
+  /** Bytes of this blob transferred so far; 0 when its transfer starts. */
+  readonly transferred: number;
 }
 
 export interface CopyResult {
@@ -226,13 +234,16 @@ class CopyWalk {
     let fetched = false;
     // The content stream opens the source only when the destination reads it: a successful mount
     // never touches the source.
+    const onTransfer = this.#options.onTransfer;
     const content = lazyStream(async () => {
       fetched = true;
       const stream = await this.#source.fetchBlob(descriptor);
+      onTransfer?.({ descriptor, transferred: 0 });
       return stream.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
             transferred += chunk.byteLength;
+            onTransfer?.({ descriptor, transferred });
             controller.enqueue(chunk);
           },
         }),

@@ -102,7 +102,11 @@ async function uploadInSession(
       return;
     }
     location ??= await startUpload(ctx, descriptor, undefined);
-    await chunkedUpload(ctx, descriptor, location!, content);
+    // One PUT, streamed: no request per chunk and no chunk held in memory (the old sequential 8 MiB
+    // PATCHes made a 1 GiB copy about twice as slow as skopeo's).
+    if (descriptor.size <= ctx.limits.monolithicBytes)
+      await completeUpload(ctx, descriptor, location!, content);
+    else await chunkedUpload(ctx, descriptor, location!, content);
   } catch (error) {
     if (location !== undefined) await cancelUpload(ctx, location);
     throw error;
@@ -165,19 +169,57 @@ async function completeUpload(
   ctx: RepositoryContext,
   descriptor: Descriptor,
   location: string,
-  body: Uint8Array,
+  body: Uint8Array | ReadableStream<Uint8Array>,
 ): Promise<void> {
+  const streamed = body instanceof ReadableStream;
+  const sized = streamed ? sizedStream(body, descriptor) : undefined;
   const request: RegistryRequest = {
     operation: "blob.upload.complete",
     method: "PUT",
     url: uploadSessionUrl(ctx, location, descriptor.digest),
-    headers: { "content-type": OCTET_STREAM },
-    body,
+    headers: {
+      "content-type": OCTET_STREAM,
+      ...(streamed && { "content-length": String(descriptor.size) }),
+    },
+    body: (sized?.stream ?? body) as RequestBody,
+    ...(streamed && { bodyLength: descriptor.size }),
     scopes: ctx.pushScopes,
   };
-  const response = await ctx.transport.requestBytes(request, 64 * 1024);
+  const response = await ctx.transport.requestBytes(request, 64 * 1024).catch((error: unknown) => {
+    // fetch reports a body that ended short or ran long as a failed connection: say what it was.
+    throw sized?.mismatch() ?? error;
+  });
   if (response.status !== 201) throw await ctx.transport.errorFrom(request, response);
   checkStoredDigest(descriptor, response.headers);
+}
+
+/** `stream`, failing with SizeMismatchError as soon as it runs past `descriptor.size` or ends short of it. */
+function sizedStream(
+  stream: ReadableStream<Uint8Array>,
+  descriptor: Descriptor,
+): { stream: ReadableStream<Uint8Array>; mismatch(): SizeMismatchError | undefined } {
+  let total = 0;
+  let mismatch: SizeMismatchError | undefined;
+  const what = `blob ${descriptor.digest}`;
+  const counted = stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        total += chunk.length;
+        if (total > descriptor.size) {
+          mismatch = new SizeMismatchError(what, descriptor.size, total);
+          controller.error(mismatch);
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+      flush(controller) {
+        if (total === descriptor.size) return;
+        mismatch = new SizeMismatchError(what, descriptor.size, total);
+        controller.error(mismatch);
+      },
+    }),
+  );
+  return { stream: counted, mismatch: () => mismatch };
 }
 
 /** PATCH chunks (end-5) of `chunkBytes`; the last chunk rides in the closing PUT, saving a request. */

@@ -7,8 +7,14 @@ import type { Transport } from "./transport.ts";
 export interface RegistryLimits {
   /** Manifests above this are refused in both directions (distribution-spec: "at least 4 MiB"). */
   readonly manifestBytes: number;
-  /** Blobs up to this size go in one request; larger ones are uploaded in PATCH chunks of this size. */
+  /** Blobs in memory up to this size go in one request without a session round trip of their own. */
   readonly chunkBytes: number;
+  /**
+   * Blobs up to this size are sent in one PUT, streamed as they are read (a copy holds no more of them
+   * than the stream's buffers); larger ones in PATCH chunks of `chunkBytes`, for registries that limit
+   * a request's size.
+   */
+  readonly monolithicBytes: number;
   /** Blobs up to this size try the single-POST upload (end-4b) before the registry is known to refuse it. */
   readonly singlePostBytes: number;
   /** Times a cut blob download is resumed with a Range request. */
@@ -18,6 +24,7 @@ export interface RegistryLimits {
 export const DEFAULT_LIMITS: RegistryLimits = {
   manifestBytes: 4 * 1024 * 1024,
   chunkBytes: 8 * 1024 * 1024,
+  monolithicBytes: 4 * 1024 * 1024 * 1024,
   singlePostBytes: 256 * 1024,
   blobResumes: 5,
 };

@@ -39,6 +39,8 @@ export interface RegistryRequest {
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: RequestBody;
+  /** A streamed body's length, when known: sent as Content-Length, and it stretches the time limits. */
+  readonly bodyLength?: number;
   /** Token scopes this request needs; undefined sends no credentials at all (token realm requests). */
   readonly scopes?: readonly string[];
   /** Default `same-origin`; blob downloads may follow a storage redirect (redirect.ts). */
@@ -212,7 +214,11 @@ export class Transport {
     attempt: number,
     consume: (response: Response, deadline: Deadline) => Promise<T>,
   ): Promise<T> {
-    const deadline = new Deadline(this.#options.timeouts, bodySize(request.body), request.signal);
+    const deadline = new Deadline(
+      this.#options.timeouts,
+      request.bodyLength ?? bodySize(request.body),
+      request.signal,
+    );
     const headers = new Headers(request.headers);
     if (authorization !== undefined) headers.set("authorization", authorization);
     if (this.#options.userAgent !== undefined) headers.set("user-agent", this.#options.userAgent);
