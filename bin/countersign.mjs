@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The `countersign` executable. Written in syntax that old Node versions still parse (no top-level await,
 // no TypeScript), so that on a Node it does not support it says so in one line instead of a stack trace.
 import { existsSync } from "node:fs";
@@ -14,6 +14,10 @@ if (!(major >= REQUIRED_MAJOR)) {
   );
   process.exit(1);
 }
+
+// The shebang keeps V8's young generation small: a copy streams gigabytes through short-lived chunks,
+// and with the default (which grows to tens of MiB) the resident set rose by about 100 MiB on a 1 GiB
+// copy; kept small it stays flat and the copy is faster too (bench/copy.ts). It must be given at start.
 
 // In a checkout the TypeScript sources run as they are (Node strips the types), so an edit needs no build;
 // the published package has no sources, only the JavaScript that `npm run build` emits into dist/.

@@ -3,14 +3,24 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { CliIo } from "./io.ts";
 
+/** What a command module (commands/<name>.ts) exports. */
 export interface Command {
   /** One or more words: `copy`, `manifest get`. */
   readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
   /** The full help text, starting with the `Usage:` line. */
   readonly usage: string;
   /** Resolves to the exit code: 0 success, 1 failure, 2 usage error. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * A command as the command list knows it (commands/index.ts): its name and summary, and a run that
+ * loads the command's module on first use, so that starting one command loads no other's dependencies.
+ */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 

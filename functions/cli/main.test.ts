@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { type Command, type CommandEntry, parseCommandArgs, UsageError } from "./command.ts";
 import type { CliIo } from "./io.ts";
 import { runCli } from "./main.ts";
 
@@ -16,7 +16,7 @@ function memoryIo(env: Record<string, string> = {}) {
 }
 
 const seen: string[][] = [];
-const echo: Command = {
+const echo: Command & CommandEntry = {
   name: "keys list",
   summary: "a command added by one line",
   usage: "Usage: countersign keys list [--long]",
@@ -27,7 +27,7 @@ const echo: Command = {
     return 0;
   },
 };
-const failing: Command = {
+const failing: Command & CommandEntry = {
   name: "explode",
   summary: "fails",
   usage: "Usage: countersign explode",
@@ -35,7 +35,7 @@ const failing: Command = {
     throw new Error("registry said no", { cause: new Error("inner") });
   },
 };
-const misused: Command = {
+const misused: Command & CommandEntry = {
   name: "misuse",
   summary: "usage error",
   usage: "Usage: countersign misuse",
@@ -103,7 +103,7 @@ describe("runCli", () => {
   });
 
   it("names the flag that needs a value", async () => {
-    const valued: Command = {
+    const valued: Command & CommandEntry = {
       name: "valued",
       summary: "takes --key",
       usage: "Usage: countersign valued --key K",
@@ -122,7 +122,7 @@ describe("runCli", () => {
   });
 
   it("turns a file error nobody described into the path and the problem, in one line", async () => {
-    const reading: Command = {
+    const reading: Command & CommandEntry = {
       name: "read",
       summary: "reads a missing file",
       usage: "Usage: countersign read",

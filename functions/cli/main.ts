@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../../lib/config/load.ts";
 import { fileProblem } from "../node/file-problem.ts";
 import { installNodeStreamingHash } from "../node/streaming-hash.ts";
-import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, UsageError } from "./command.ts";
+import { type CommandEntry, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, InputError, UsageError } from "./command.ts";
 import { commands as registered } from "./commands/index.ts";
 import { type CliIo, nodeIo } from "./io.ts";
 
@@ -22,7 +22,7 @@ const INPUT_ERRORS = new Set([
 export async function runCli(
   argv: readonly string[],
   io: CliIo = nodeIo(),
-  commands: readonly Command[] = registered,
+  commands: readonly CommandEntry[] = registered,
 ): Promise<number> {
   installNodeStreamingHash();
   const first = argv[0];
@@ -55,12 +55,12 @@ export async function runCli(
   }
 }
 
-function findCommand(commands: readonly Command[], argv: readonly string[]): Command | undefined {
+function findCommand(commands: readonly CommandEntry[], argv: readonly string[]): CommandEntry | undefined {
   const byLength = [...commands].sort((a, b) => b.name.split(" ").length - a.name.split(" ").length);
   return byLength.find((command) => command.name.split(" ").every((word, i) => argv[i] === word));
 }
 
-function report(error: unknown, command: Command, io: CliIo): number {
+function report(error: unknown, command: CommandEntry, io: CliIo): number {
   const debug = io.env.COUNTERSIGN_DEBUG === "1";
   if (error instanceof UsageError || (error instanceof Error && INPUT_ERRORS.has(error.name))) {
     io.stderr.write(
@@ -98,7 +98,7 @@ function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, "; ");
 }
 
-function overview(commands: readonly Command[], prefix: readonly string[]): string {
+function overview(commands: readonly CommandEntry[], prefix: readonly string[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   const usage = prefix.length > 0 ? `${prefix.join(" ")} <command>` : "<command>";

@@ -12,7 +12,6 @@ import type { CliIo } from "../io.ts";
 
 export const configSchemaCommand: Command = {
   name: "config schema",
-  summary: "print the JSON Schema of the configuration file",
   usage: `Usage: countersign config schema
 
 Prints the JSON Schema (draft 2020-12) of the configuration file, with every field described and
@@ -31,7 +30,6 @@ Options:
 
 export const configCheckCommand: Command = {
   name: "config check",
-  summary: "validate a configuration file and resolve its secrets",
   usage: `Usage: countersign config check <file>
 
 Validates <file> the way 'countersign serve' loads it: unknown or bad fields are named by path
@@ -54,8 +52,6 @@ Options:
     return EXIT_OK;
   },
 };
-
-export const configCommands: readonly Command[] = [configSchemaCommand, configCheckCommand];
 
 export interface ConfigState {
   /** `<dataDir>/signing-key.pem` is there already (an earlier `serve` made it). */

@@ -9,7 +9,6 @@ import { sourceReference, TargetOpener } from "../targets.ts";
 
 export const copyCommand: Command = {
   name: "copy",
-  summary: "copy an image with its referrers between registries and OCI layouts",
   usage: `Usage: countersign copy <src> <dst> [--referrers] [--platform p]…
 
 Copies the image (a manifest, or an index with all its manifests) named by <src> to <dst>, keeping

@@ -19,7 +19,6 @@ interface ReferrerNode extends Descriptor {
 
 export const discover: Command = {
   name: "discover",
-  summary: "list the referrers of an image (signatures, SBOMs, attestations)",
   usage: `Usage: countersign discover <ref> [--artifact-type T] [--json]
 
 Lists what is attached to <ref>, and to those in turn, as a tree (or JSON with --json): the manifests

@@ -17,7 +17,6 @@ const ALGORITHM_HELP = "ES256 (default), ES384, ES512, PS256, PS384, PS512";
 
 export const keysGenerate: Command = {
   name: "keys generate",
-  summary: "generate a local signing key (PKCS#8 PEM or JWK)",
   usage: `Usage: countersign keys generate [--algorithm ALG] [--out FILE] [--jwk]
 
 Generates a private key. Without --out it is printed (keep it secret); with --out it is written to
@@ -55,7 +54,6 @@ ${COMMON_HELP}`,
 
 export const keysPublic: Command = {
   name: "keys public",
-  summary: "print a key's public key (PEM, or JWK with --jwk)",
   usage: `Usage: countersign keys public --key <key> [--jwk] [--algorithm ALG]
 
 Prints the public key as PEM (what cosign verify --key takes), or as a JWK whose kid is the RFC 7638
@@ -86,7 +84,6 @@ ${COMMON_HELP}`,
 
 export const keysCert: Command = {
   name: "keys cert",
-  summary: "print a self-signed Notary certificate (PEM) for a key",
   usage: `Usage: countersign keys cert --key <key> [--subject DN] [--days N] [--algorithm ALG]
 
 Prints a self-signed X.509 certificate for the key, signed by that key (a KMS key signs it in KMS),
@@ -125,8 +122,6 @@ ${COMMON_HELP}`,
     return EXIT_OK;
   },
 };
-
-export const keysCommands: readonly Command[] = [keysGenerate, keysPublic, keysCert];
 
 function algorithmOption(value: string | undefined): SignatureAlgorithm | undefined {
   if (value === undefined) return undefined;

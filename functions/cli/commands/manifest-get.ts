@@ -8,7 +8,6 @@ import { sourceReference, TargetOpener } from "../targets.ts";
 
 export const manifestGet: Command = {
   name: "manifest get",
-  summary: "print a manifest's raw bytes",
   usage: `Usage: countersign manifest get <ref> [--platform os/arch[/variant]]
 
 Prints the manifest (or index) named by <ref>, byte for byte, after checking it against its digest.

@@ -12,7 +12,6 @@ const SHUTDOWN_LIMIT_MS = 30_000;
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "run the service: webhooks in, signatures attached, REST API (one Node process)",
   usage: `Usage: countersign serve [--config <file>] [--port <n>]
 
 Runs Countersign on this machine: registry webhooks at POST /webhooks/<name>, attach jobs in-process,

@@ -38,7 +38,6 @@ export function formatsOption(values: readonly string[] | undefined): FormatName
 
 export const signCommand: Command = {
   name: "sign",
-  summary: "sign an image and attach the signatures to its registry",
   usage: `Usage: countersign sign <ref> --key <file|awskms://…> [--format F]… [--cert <pem chain>] [--recursive]
 
 Signs the manifest <ref> names (by digest: a tag is resolved once) and pushes the signatures beside it:

@@ -29,7 +29,6 @@ import { FORMAT_HELP, formatsOption } from "./sign.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "check which attached signatures verify (registry or OCI layout)",
   usage: `Usage: countersign verify <ref> --key <pem|awskms://…> [--format F]… [--trust-store <file|dir>] [--json]
 
 Finds the signatures attached to <ref> (referrers and the cosign .sig tag) and verifies them: cosign
