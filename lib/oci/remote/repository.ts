@@ -131,8 +131,12 @@ export class Repository implements Target {
       if (mount.mounted) return present();
       session = mount.session;
     } else if (!options.knownAbsent) {
-      if (knownBlobs.has(known) || (await headBlob(this.#ctx, descriptor.digest)) !== undefined)
-        return present();
+      if (knownBlobs.has(known)) return present();
+      // Where a POST uploads a small blob in one request (201), asking first can only cost more.
+      const oneRequest =
+        this.#ctx.capabilities.singlePostUpload === true &&
+        descriptor.size <= this.#ctx.limits.singlePostBytes;
+      if (!oneRequest && (await headBlob(this.#ctx, descriptor.digest)) !== undefined) return present();
     }
     await uploadBlob(this.#ctx, descriptor, content, session);
     knownBlobs.add(known);
