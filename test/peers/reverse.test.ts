@@ -3,9 +3,12 @@
 // `countersign discover`, judged by `countersign verify` as cosign and notation judge them, and carried
 // by `countersign copy --referrers` between distribution and olareg so that the tools still verify at the
 // destination, the same set of referrers that `regctl image copy --referrers --digest-tags` carries.
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningService, startService } from "../../functions/node/service.ts";
+import { parseConfig } from "../../lib/config/load.ts";
+import { silentLogger } from "../../lib/observability/logger.ts";
 import type { RunningRegistry } from "../support/registry/distribution.ts";
 import { type BuiltImage, buildImage, pushImage } from "../support/registry/images.ts";
 import { type RegistryKind, startRegistryKind } from "./registries.ts";
@@ -251,5 +254,51 @@ describe.each([
       return response.headers.get("docker-content-digest");
     };
     expect(await digestOf(ours)).toBe(await digestOf(theirs));
+  });
+});
+
+describe("GET /v1/verify judges the peers' signatures as cosign and notation do", () => {
+  let ref: string;
+  /** One service trusting cosign's key and notation's certificate, one trusting another key and certificate. */
+  const services = {} as Record<"trusting" | "other", RunningService>;
+
+  beforeAll(async () => {
+    ref = await signedByPeers("olareg", "rest/peers", true);
+    for (const [name, key, certificate] of [
+      ["trusting", cosignPub, join(trustStore, "peertest.pem")],
+      ["other", otherPub, join(otherTrustStore, "other.pem")],
+    ] as const) {
+      const config = await parseConfig(
+        {
+          dataDir: join(workspace.dir, `service-${name}`),
+          registries: [{ host: "127.0.0.1:*" }],
+          verification: { publicKeys: [key], trustStore: [certificate] },
+        },
+        { env: () => undefined, readFile: (file) => readFile(file, "utf8") },
+      );
+      services[name] = await startService(config, { port: 0, logger: silentLogger });
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(Object.values(services).map((service) => service.close()));
+  });
+
+  const report = async (service: RunningService) => {
+    const response = await fetch(`${service.url}/v1/verify?ref=${encodeURIComponent(ref)}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      verified: boolean;
+      formats: Array<{ format: string; verified: boolean }>;
+    };
+    return Object.fromEntries(body.formats.map((f) => [f.format, f.verified]));
+  };
+
+  it("valid in every format with the peers' key and certificate configured", async () => {
+    expect(await report(services.trusting)).toEqual({ notary: true, cosign: true, bundle: true });
+  });
+
+  it("invalid in every format with another key and certificate, as cosign and notation refuse them", async () => {
+    expect(await report(services.other)).toEqual({ notary: false, cosign: false, bundle: false });
   });
 });
