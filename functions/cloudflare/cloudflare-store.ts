@@ -11,6 +11,7 @@ import type {
   JobPatch,
   JobQuery,
   NewJob,
+  RegistryFacts,
   SignatureKey,
   SignatureRecord,
   SignatureResult,
@@ -21,7 +22,16 @@ import { type SubjectLockOptions, subjectLock } from "../../lib/store/subject-lo
 import type { DurableObjectNamespaceLike } from "./bindings.ts";
 import { type SubjectCoordinatorApi, subjectName } from "./subject-ledger.ts";
 
-export type JobStore = Pick<Store, "createJob" | "getJob" | "updateJob" | "listJobs" | "seenDelivery">;
+export type JobStore = Pick<
+  Store,
+  | "createJob"
+  | "getJob"
+  | "updateJob"
+  | "listJobs"
+  | "seenDelivery"
+  | "registryFacts"
+  | "rememberRegistryFacts"
+>;
 
 export interface CloudflareStoreOptions {
   /** Jobs and deliveries: a SqlStore over D1. */
@@ -57,6 +67,14 @@ export class CloudflareStore implements Store {
 
   seenDelivery(source: string, deliveryId: string, ttlMs: number): Promise<boolean> {
     return this.#jobs.seenDelivery(source, deliveryId, ttlMs);
+  }
+
+  registryFacts(registry: string): Promise<RegistryFacts | undefined> {
+    return this.#jobs.registryFacts(registry);
+  }
+
+  rememberRegistryFacts(registry: string, facts: RegistryFacts, ttlMs: number): Promise<void> {
+    return this.#jobs.rememberRegistryFacts(registry, facts, ttlMs);
   }
 
   claimSignature(key: SignatureKey, owner: string, leaseMs: number): Promise<ClaimResult> {

@@ -54,6 +54,8 @@ function fakeStore(fail: (patch: JobPatch, call: number) => Error | undefined) {
     acquireLock: unused,
     releaseLock: unused,
     seenDelivery: unused,
+    registryFacts: unused,
+    rememberRegistryFacts: unused,
   };
   return { store, patches, current: () => job };
 }

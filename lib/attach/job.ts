@@ -27,6 +27,7 @@ import {
 } from "./failure.ts";
 import { DEFAULT_MAX_INDEX_CHILDREN, indexChildren } from "./index-children.ts";
 import { findOwnSignature } from "./own-signature.ts";
+import { recallRegistryFacts, rememberRegistryFacts } from "./registry-facts.ts";
 import { signSubject } from "./sign-subject.ts";
 
 export interface AttachDeps {
@@ -180,7 +181,23 @@ async function attach(
   idle: RunOptions["idle"],
 ): Promise<FormatOutcomes> {
   const { request } = job;
-  const repository = deps.registry(request.registry).repository(request.repository, { signal });
+  const client = deps.registry(request.registry);
+  const facts = await recallRegistryFacts(deps.store, client);
+  try {
+    return await attachTo(job, deps, attempt, idle, client.repository(request.repository, { signal }));
+  } finally {
+    await rememberRegistryFacts(deps.store, client, facts);
+  }
+}
+
+async function attachTo(
+  job: AttachJob,
+  deps: AttachDeps,
+  attempt: number,
+  idle: RunOptions["idle"],
+  repository: Repository,
+): Promise<FormatOutcomes> {
+  const { request } = job;
   // Sign a digest, never a tag: a tag is resolved once, and the bytes are hashed by the client.
   const fetched = await repository.fetchManifest(request.digest ?? request.reference);
   if (request.digest === undefined)

@@ -145,4 +145,15 @@ export interface Store {
 
   /** Records a webhook delivery; true when it was already seen within its TTL (a redelivery). */
   seenDelivery(source: string, deliveryId: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * What was learnt about a registry host (its referrers API, whether it honours If-Match), so that a
+   * new process (a Lambda container, a Workers isolate, a restart) does not probe it again.
+   */
+  registryFacts(registry: string): Promise<RegistryFacts | undefined>;
+  /** Replaces what is remembered of `registry` for `ttlMs` (registries change: the facts expire). */
+  rememberRegistryFacts(registry: string, facts: RegistryFacts, ttlMs: number): Promise<void>;
 }
+
+/** Named facts about a registry, each true or false once learnt. */
+export type RegistryFacts = Readonly<Record<string, boolean>>;

@@ -103,6 +103,8 @@ function remoteStore(url: string): Store & {
     acquireLockWaiting: method("acquireLockWaiting"),
     releaseLock: method("releaseLock"),
     seenDelivery: method("seenDelivery"),
+    registryFacts: method("registryFacts"),
+    rememberRegistryFacts: method("rememberRegistryFacts"),
   } as Store & {
     acquireLockWaiting(key: string, owner: string, leaseMs: number, waitMs: number): Promise<boolean>;
   };

@@ -24,6 +24,8 @@ const methods = [
   "acquireLockWaiting",
   "releaseLock",
   "seenDelivery",
+  "registryFacts",
+  "rememberRegistryFacts",
 ] as const;
 
 type Method = (typeof methods)[number];

@@ -128,4 +128,27 @@ export class RegistryClient {
   get capabilities(): Readonly<RegistryCapabilities> {
     return this.#capabilities;
   }
+
+  /** What another process learnt (remembered by the service's store): taken where this one knows nothing yet. */
+  recall(facts: Readonly<Partial<Record<RememberedFact, boolean>>>): void {
+    for (const fact of RememberedFacts) {
+      const value = facts[fact];
+      if (this.#capabilities[fact] === undefined && typeof value === "boolean")
+        this.#capabilities[fact] = value;
+    }
+  }
+
+  /** The facts worth remembering across processes, those learnt so far. */
+  learnt(): Partial<Record<RememberedFact, boolean>> {
+    const facts: Partial<Record<RememberedFact, boolean>> = {};
+    for (const fact of RememberedFacts) {
+      const value = this.#capabilities[fact];
+      if (value !== undefined) facts[fact] = value;
+    }
+    return facts;
+  }
 }
+
+/** Capabilities that each cost a probe to learn (a referrers request; a write with a wrong If-Match). */
+export const RememberedFacts = ["referrersApi", "conditionalWrites"] as const;
+export type RememberedFact = (typeof RememberedFacts)[number];

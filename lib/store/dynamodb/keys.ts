@@ -48,6 +48,10 @@ export function deliveryKey(source: string, deliveryId: string): ItemKey {
   return { pk: `DELIVERY#${escapePart(source, "#")}#${deliveryId}`, sk: "DELIVERY" };
 }
 
+export function registryFactsKey(registry: string): ItemKey {
+  return { pk: `REGISTRY#${registry}`, sk: "FACTS" };
+}
+
 function escapePart(value: string, separator: string): string {
   const hex = separator.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0");
   return value.replaceAll("%", "%25").replaceAll(separator, `%${hex}`);

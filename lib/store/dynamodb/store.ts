@@ -15,6 +15,7 @@ import type {
   JobPatch,
   JobQuery,
   NewJob,
+  RegistryFacts,
   SignatureKey,
   SignatureRecord,
   SignatureResult,
@@ -39,6 +40,7 @@ import {
   type ItemKey,
   KEY_ATTRIBUTES,
   lockKey,
+  registryFactsKey,
   signatureItemKey,
   subjectPartition,
   TTL_ATTRIBUTE,
@@ -232,6 +234,29 @@ export class DynamoDbStore implements Store {
       ),
     );
     return failed !== undefined;
+  }
+
+  async registryFacts(registry: string): Promise<RegistryFacts | undefined> {
+    const item = await this.#guard("registryFacts", () => this.#getItem(keyItem(registryFactsKey(registry))));
+    // TTL deletion lags by up to days: the item's own expiry decides.
+    if (item === undefined || Number(item.factsUntil?.N ?? 0) <= this.#now()) return undefined;
+    return JSON.parse(item.facts?.S ?? "{}") as RegistryFacts;
+  }
+
+  async rememberRegistryFacts(registry: string, facts: RegistryFacts, ttlMs: number): Promise<void> {
+    checkLease(ttlMs);
+    const until = this.#now() + ttlMs;
+    await this.#guard("rememberRegistryFacts", () =>
+      this.#api.putItem({
+        TableName: this.#table,
+        Item: {
+          ...keyItem(registryFactsKey(registry)),
+          facts: str(JSON.stringify(facts)),
+          factsUntil: num(until),
+          [TTL_ATTRIBUTE]: ttlSeconds(until),
+        },
+      }),
+    );
   }
 
   /** Undefined when written; the failed check (with the current item, when sent) otherwise. */

@@ -10,6 +10,7 @@ import type {
   JobPatch,
   JobQuery,
   NewJob,
+  RegistryFacts,
   SignatureKey,
   SignatureRecord,
   SignatureResult,
@@ -56,6 +57,11 @@ export const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS subject_locks (
   subject TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+)`,
+  `CREATE TABLE IF NOT EXISTS registry_facts (
+  registry TEXT PRIMARY KEY,
+  facts TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 )`,
   `CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -121,6 +127,9 @@ WHERE subject_locks.expires_at <= ? OR subject_locks.owner = excluded.owner`,
 ON CONFLICT (source, delivery_id) DO UPDATE SET expires_at = excluded.expires_at
 WHERE webhook_deliveries.expires_at <= ?`,
   sweepDeliveries: "DELETE FROM webhook_deliveries WHERE expires_at <= ?",
+  selectRegistryFacts: "SELECT facts FROM registry_facts WHERE registry = ? AND expires_at > ?",
+  upsertRegistryFacts: `INSERT INTO registry_facts (registry, facts, expires_at) VALUES (?, ?, ?)
+ON CONFLICT (registry) DO UPDATE SET facts = excluded.facts, expires_at = excluded.expires_at`,
   sweepLocks: "DELETE FROM subject_locks WHERE expires_at <= ?",
 } as const;
 
@@ -295,6 +304,20 @@ export class SqlStore implements Store {
     );
     await this.#sweep(now);
     return result.changes === 0;
+  }
+
+  async registryFacts(registry: string): Promise<RegistryFacts | undefined> {
+    const row = await this.#guard("registryFacts", () =>
+      this.#db.first<{ facts: string }>(Statements.selectRegistryFacts, [registry, this.#now()]),
+    );
+    return row === undefined ? undefined : (JSON.parse(row.facts) as RegistryFacts);
+  }
+
+  async rememberRegistryFacts(registry: string, facts: RegistryFacts, ttlMs: number): Promise<void> {
+    checkLease(ttlMs);
+    await this.#guard("rememberRegistryFacts", () =>
+      this.#db.run(Statements.upsertRegistryFacts, [registry, JSON.stringify(facts), this.#now() + ttlMs]),
+    );
   }
 
   // Expired rows are harmless (every statement compares expiry) but would grow without bound.

@@ -82,6 +82,7 @@ export function describeStoreConformance(name: string, make: () => Promise<Store
     describeSignatures(store);
     describeLocks(store);
     describeDeliveries(store);
+    describeRegistryFacts(store);
   });
 }
 
@@ -308,5 +309,19 @@ function describeDeliveries(store: (i?: number) => Store): void {
       Array.from({ length: 30 }, (_, i) => store(i).seenDelivery("quay", id, 30_000)),
     );
     expect(seen.filter((s) => !s)).toHaveLength(1);
+  });
+}
+
+function describeRegistryFacts(store: (i?: number) => Store): void {
+  it("remembers what was learnt of a registry for another instance, replaced as a whole, until it expires", async () => {
+    const host = `${unique("registry")}.example:5000`;
+    expect(await store().registryFacts(host)).toBeUndefined();
+    await store().rememberRegistryFacts(host, { referrersApi: false }, 60_000);
+    expect(await store(1).registryFacts(host)).toEqual({ referrersApi: false });
+    await store(1).rememberRegistryFacts(host, { referrersApi: true, conditionalWrites: false }, 150);
+    expect(await store().registryFacts(host)).toEqual({ referrersApi: true, conditionalWrites: false });
+    expect(await store().registryFacts(`other.${host}`)).toBeUndefined();
+    await sleep(200);
+    expect(await store(1).registryFacts(host)).toBeUndefined();
   });
 }
