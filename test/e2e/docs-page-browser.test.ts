@@ -96,7 +96,8 @@ beforeAll(async () => {
       "--window-size=1280,900",
       "about:blank",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group: the renderer and helper processes go down with it at the end.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   // Chromium says where its DevTools endpoint is on stderr.
   const browserUrl = await new Promise<string>((done, fail) => {
@@ -126,9 +127,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   page?.close();
-  browser?.kill("SIGKILL");
+  if (browser?.pid !== undefined && browser.exitCode === null) {
+    const exited = new Promise((resolve) => browser!.once("exit", resolve));
+    // The whole group: a helper still writing into the profile made the removal below fail (ENOTEMPTY).
+    process.kill(-browser.pid, "SIGKILL");
+    await exited;
+  }
   await service?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 interface TableView {
