@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type RegistryKind, RegistryKinds, startRegistryKind } from "../test/peers/registries.ts";
-import { type PeerName, peer, ROOT } from "../test/peers/tools.ts";
+import { COSIGN_SIGN_OFFLINE, type PeerName, peer, ROOT } from "../test/peers/tools.ts";
 import { buildImage, pushImage } from "../test/support/registry/images.ts";
 import { countingProxy, type RequestWindow as Window } from "./load.ts";
 
@@ -39,15 +39,7 @@ interface Pair {
   readonly peerName: PeerName;
 }
 
-const cosignSign = [
-  "sign",
-  "--key",
-  "peer.key",
-  "--tlog-upload=false",
-  "--use-signing-config=false",
-  "-y",
-  "--allow-http-registry",
-];
+const cosignSign = ["sign", "--key", "peer.key", ...COSIGN_SIGN_OFFLINE];
 const pairs: Pair[] = [
   {
     format: "notary",

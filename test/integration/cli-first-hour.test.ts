@@ -1,52 +1,23 @@
 // What a new user meets in the CLI's first hour (issue 14): `discover` shows every signature attached,
 // the cosign `.sig` tag included, and every mistake on a command line is answered in one line that
 // names the file, flag or field and what was expected. Child processes on Node 24, a real registry.
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
+import { runCountersign } from "../support/cli.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { buildAndPushImage } from "../support/registry/images.ts";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = join(ROOT, "bin/countersign.mjs");
-const NODE = join(ROOT, "node_modules/.bin/node");
 
 let work: string;
 let registry: RunningRegistry;
 let image: Descriptor;
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[]): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      {
-        cwd: work,
-        env: {
-          PATH: `${dirname(NODE)}:${process.env.PATH}`,
-          HOME: work,
-          DOCKER_CONFIG: join(work, "docker"),
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        done({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
+function cli(args: readonly string[]) {
+  return runCountersign(args, { cwd: work, timeoutMs: 60_000 });
 }
 
 beforeAll(async () => {

@@ -1,21 +1,16 @@
 // `countersign sign` and `countersign verify` as a user runs them (child processes on Node 24) against
 // a real distribution 2.8 registry (no referrers API: the fallback index) and the KMS emulator.
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
+import { runCountersign } from "../support/cli.ts";
 import { type KmsEmulator, startKmsEmulator } from "../support/kms/emulator.ts";
 import { assertValidIndex, assertValidManifest } from "../support/oci/schema.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { buildAndPushImage, type PushedIndex, pushMultiArchIndex } from "../support/registry/images.ts";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = join(ROOT, "bin/countersign.mjs");
-const NODE = join(ROOT, "node_modules/.bin/node");
 
 let work: string;
 let registry: RunningRegistry;
@@ -24,26 +19,7 @@ let image: Descriptor;
 let multi: PushedIndex;
 
 function cli(args: readonly string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      {
-        cwd: work,
-        env: {
-          PATH: `${dirname(NODE)}:${process.env.PATH}`,
-          HOME: work,
-          DOCKER_CONFIG: join(work, "docker"),
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        done({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
+  return runCountersign(args, { cwd: work, env, timeoutMs: 60_000 });
 }
 
 async function fallback(repository: string, digest: string): Promise<Descriptor[]> {

@@ -1,30 +1,20 @@
 // The countersign CLI run as a child process (bin/countersign.mjs on the project's Node 24) against a
 // real registry: stdout, stderr and exit codes as a user sees them.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Descriptor } from "../../lib/oci/descriptor.ts";
 import { MediaType } from "../../lib/oci/media-types.ts";
 import { RegistryClient } from "../../lib/oci/remote/registry.ts";
+import { runCountersign } from "../support/cli.ts";
 import { pushArtifact } from "../support/registry/content.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
 import { buildImage, type PushedIndex, pushImage, pushMultiArchIndex } from "../support/registry/images.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = join(ROOT, "bin/countersign.mjs");
 // The project's own Node 24 (the `node` dev dependency), whatever Node runs the tests.
-const NODE = join(ROOT, "node_modules/.bin/node");
 const PASSWORD = "s3cret-pa55word";
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
 
 let work: string;
 let registry: RunningRegistry;
@@ -34,27 +24,14 @@ let multi: PushedIndex;
 let signature: Descriptor;
 let emptyDockerConfig: string;
 
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      {
-        encoding: "buffer",
-        env: {
-          PATH: `${dirname(NODE)}:${process.env.PATH}`,
-          HOME: work,
-          DOCKER_CONFIG: emptyDockerConfig,
-          ...env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        done({ code, stdout, stderr: stderr.toString("utf8") });
-      },
-    );
+async function cli(args: readonly string[], env: Record<string, string> = {}) {
+  const run = await runCountersign(args, {
+    cwd: work,
+    dockerConfig: emptyDockerConfig,
+    env,
+    timeoutMs: 60_000,
   });
+  return { ...run, stdout: run.bytes };
 }
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;

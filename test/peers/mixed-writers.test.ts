@@ -2,13 +2,13 @@
 // `cosign sign` (bundle and `.sig`), `notation sign` and `oras attach`, interleaved. Every writer's entry
 // stays in the `sha256-<hex>` fallback index and the `.sig` manifest, and each tool still verifies its own
 // signature and ours.
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningRegistry } from "../support/registry/distribution.ts";
 import { type BuiltImage, buildImage, pushImage } from "../support/registry/images.ts";
 import { startRegistryKind } from "./registries.ts";
-import { explain } from "./tools.ts";
+import { COSIGN_SIGN_OFFLINE, explain } from "./tools.ts";
 import { cosignPayloads, createWorkspace, type PeerKey, type PeerWorkspace } from "./workspace.ts";
 
 const NotaryType = "application/vnd.cncf.notary.signature";
@@ -21,7 +21,7 @@ let image: BuiltImage;
 let ref: string;
 let ours: PeerKey;
 let oursToo: PeerKey;
-let notationEnv: { XDG_CONFIG_HOME: string };
+let notationKey: Awaited<ReturnType<PeerWorkspace["notationTestKey"]>>;
 
 interface Index {
   manifests: Array<{ digest: string; artifactType?: string }>;
@@ -51,28 +51,16 @@ beforeAll(async () => {
   ref = `${registry.host}/mixed/app@${image.manifest.digest}`;
   ours = await workspace.localKey("ours", "ES256");
   oursToo = await workspace.localKey("ours too", "PS384");
-  const empty = { COSIGN_PASSWORD: "" };
-  await workspace.ok("cosign-v3", ["generate-key-pair", "--output-key-prefix", "peer"], empty);
-  await workspace.ok("cosign-v3", ["generate-key-pair", "--output-key-prefix", "peer2"], empty);
-  notationEnv = { XDG_CONFIG_HOME: join(workspace.dir, "notation") };
-  await workspace.ok("notation", ["cert", "generate-test", "--default", "peertest"], notationEnv);
+  await workspace.cosignKeyPair("peer");
+  await workspace.cosignKeyPair("peer2");
+  notationKey = await workspace.notationTestKey("peertest");
   await writeFile(join(workspace.dir, "note.txt"), "attached by oras\n");
 
   const cosign = (key: string, legacy: boolean) =>
     workspace.ok(
       "cosign-v3",
-      [
-        "sign",
-        "--key",
-        key,
-        "--tlog-upload=false",
-        "--use-signing-config=false",
-        "-y",
-        "--allow-http-registry",
-        ...(legacy ? ["--new-bundle-format=false"] : []),
-        ref,
-      ],
-      empty,
+      ["sign", "--key", key, ...COSIGN_SIGN_OFFLINE, ...(legacy ? ["--new-bundle-format=false"] : []), ref],
+      { COSIGN_PASSWORD: "" },
     );
   const countersign = async (key: PeerKey) => {
     const run = await workspace.countersign(["sign", ref, "--key", key.key, "--data-dir", key.dataDir]);
@@ -81,7 +69,7 @@ beforeAll(async () => {
   // Interleaved: each writer reads what the one before it wrote and must keep it.
   await countersign(ours);
   await cosign("peer.key", false);
-  await workspace.ok("notation", ["sign", "--insecure-registry", ref], notationEnv);
+  await workspace.ok("notation", ["sign", "--insecure-registry", ref], notationKey.env);
   await cosign("peer.key", true);
   await workspace.ok("oras", [
     "attach",
@@ -142,9 +130,7 @@ it("cosign verifies its own bundle and .sig signatures and ours", async () => {
 
 it("notation verifies its own signature and ours", async () => {
   // notation verify passes when any signature is trusted: one store per signer proves each.
-  const theirs = await workspace.notationTrust("theirs", [
-    join(notationEnv.XDG_CONFIG_HOME, "notation/localkeys/peertest.crt"),
-  ]);
+  const theirs = await workspace.notationTrust("theirs", [notationKey.certificate]);
   const mine = await workspace.notationTrust("ours", [ours.certificateFile]);
   const mineToo = await workspace.notationTrust("ours-too", [oursToo.certificateFile]);
   for (const env of [theirs, mine, mineToo]) {
@@ -154,14 +140,8 @@ it("notation verifies its own signature and ours", async () => {
 });
 
 it("countersign verifies the peers' signatures and its own", async () => {
-  const trust = join(workspace.dir, "trust-peer");
-  await mkdir(trust);
-  await copyFile(
-    join(notationEnv.XDG_CONFIG_HOME, "notation/localkeys/peertest.crt"),
-    join(trust, "peer.pem"),
-  );
   for (const [key, store] of [
-    ["peer.pub", trust],
+    ["peer.pub", notationKey.trustStore],
     [ours.publicKeyFile, ours.dataDir],
     [oursToo.publicKeyFile, oursToo.dataDir],
   ] as const) {

@@ -3,7 +3,7 @@
 // `countersign discover`, judged by `countersign verify` as cosign and notation judge them, and carried
 // by `countersign copy --referrers` between distribution and olareg so that the tools still verify at the
 // destination, the same set of referrers that `regctl image copy --referrers --digest-tags` carries.
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningService, startService } from "../../functions/node/service.ts";
@@ -12,8 +12,8 @@ import { silentLogger } from "../../lib/observability/logger.ts";
 import type { RunningRegistry } from "../support/registry/distribution.ts";
 import { type BuiltImage, buildImage, pushImage } from "../support/registry/images.ts";
 import { type RegistryKind, startRegistryKind } from "./registries.ts";
-import { explain } from "./tools.ts";
-import { cosignPayloads, createWorkspace, type PeerWorkspace, strictPolicy } from "./workspace.ts";
+import { COSIGN_SIGN_OFFLINE, explain } from "./tools.ts";
+import { cosignPayloads, createWorkspace, type PeerWorkspace } from "./workspace.ts";
 
 const NotaryType = "application/vnd.cncf.notary.signature";
 const BundleType = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -29,48 +29,19 @@ let notationEnv: { XDG_CONFIG_HOME: string };
 let trustStore: string;
 let otherTrustStore: string;
 
-const cosign = [
-  "--key",
-  "peer.key",
-  "--tlog-upload=false",
-  "--use-signing-config=false",
-  "-y",
-  "--allow-http-registry",
-];
+const cosign = ["--key", "peer.key", ...COSIGN_SIGN_OFFLINE];
 
 beforeAll(async () => {
   workspace = await createWorkspace();
   image = await buildImage({ layers: 1 });
   registries.distribution = await startRegistryKind("distribution");
   registries.olareg = await startRegistryKind("olareg");
-  const empty = { COSIGN_PASSWORD: "" };
-  await workspace.ok("cosign-v3", ["generate-key-pair", "--output-key-prefix", "peer"], empty);
-  await workspace.ok("cosign-v3", ["generate-key-pair", "--output-key-prefix", "other"], empty);
-  cosignPub = join(workspace.dir, "peer.pub");
-  otherPub = join(workspace.dir, "other.pub");
-  notationEnv = { XDG_CONFIG_HOME: join(workspace.dir, "notation-peer") };
-  // generate-test makes a key and a self-signed certificate and trusts it in a `ca` store of its name.
-  await workspace.ok("notation", ["cert", "generate-test", "--default", "peertest"], notationEnv);
-  await writeFile(join(workspace.dir, "policy.json"), JSON.stringify(strictPolicy("peertest")));
-  await workspace.ok(
-    "notation",
-    ["policy", "import", "--force", join(workspace.dir, "policy.json")],
-    notationEnv,
-  );
-  trustStore = join(workspace.dir, "trust-peer");
-  await mkdir(trustStore);
-  await copyFile(
-    join(notationEnv.XDG_CONFIG_HOME, "notation/localkeys/peertest.crt"),
-    join(trustStore, "peertest.pem"),
-  );
-  const otherEnv = { XDG_CONFIG_HOME: join(workspace.dir, "notation-other") };
-  await workspace.ok("notation", ["cert", "generate-test", "other"], otherEnv);
-  otherTrustStore = join(workspace.dir, "trust-other");
-  await mkdir(otherTrustStore);
-  await copyFile(
-    join(otherEnv.XDG_CONFIG_HOME, "notation/localkeys/other.crt"),
-    join(otherTrustStore, "other.pem"),
-  );
+  cosignPub = (await workspace.cosignKeyPair("peer")).publicKey;
+  otherPub = (await workspace.cosignKeyPair("other")).publicKey;
+  const peer = await workspace.notationTestKey("peertest");
+  notationEnv = peer.env;
+  trustStore = peer.trustStore;
+  otherTrustStore = (await workspace.notationTestKey("other")).trustStore;
   await writeFile(join(workspace.dir, "note.txt"), "a note attached by oras\n");
 }, 120_000);
 

@@ -11,6 +11,14 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, "../..");
 const PEERS_DIR = process.env.COUNTERSIGN_PEERS_DIR ?? join(ROOT, ".peers");
 
+/** `cosign sign` offline, with a key: no transparency log, no signing config, no prompt, plain HTTP. */
+export const COSIGN_SIGN_OFFLINE = [
+  "--tlog-upload=false",
+  "--use-signing-config=false",
+  "-y",
+  "--allow-http-registry",
+];
+
 export type PeerName =
   | "cosign-v3"
   | "cosign-v2"

@@ -1,17 +1,14 @@
 // A temporary folder in which Countersign's CLI and the real peers run side by side as a user runs them:
 // its own HOME (cosign keeps ~/.sigstore there), an empty Docker config, one notation configuration per
 // trust set (XDG_CONFIG_HOME), and the keys each test signs with.
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { expect } from "vitest";
+import { runCountersign } from "../support/cli.ts";
 import { dummyCredentials } from "../support/kms/client.ts";
 import type { KmsEmulator } from "../support/kms/emulator.ts";
-import { explain, type PeerName, type PeerRun, ROOT, runPeer } from "./tools.ts";
-
-const BIN = join(ROOT, "bin/countersign.mjs");
-const NODE = join(ROOT, "node_modules/.bin/node");
+import { explain, type PeerName, type PeerRun, runPeer } from "./tools.ts";
 
 /** A signing key as the CLI takes it (`--key`), with what verifiers need. */
 export interface PeerKey {
@@ -38,6 +35,17 @@ export interface PeerWorkspace {
   localKey(label: string, algorithm: string): Promise<PeerKey>;
   /** A key in the KMS emulator, used through `awskms://<emulator>/<arn>`. */
   kmsKey(label: string, kms: KmsEmulator, spec: "ECC_NIST_P256" | "RSA_3072"): Promise<PeerKey>;
+  /** `cosign generate-key-pair` (empty password): `<prefix>.key` and `<prefix>.pub` in this folder. */
+  cosignKeyPair(prefix: string): Promise<{ readonly key: string; readonly publicKey: string }>;
+  /**
+   * `notation cert generate-test <name>` in a configuration of its own, which then trusts that
+   * certificate under the README's strict policy; also a folder holding it, for `countersign verify`.
+   */
+  notationTestKey(name: string): Promise<{
+    readonly env: { readonly XDG_CONFIG_HOME: string };
+    readonly certificate: string;
+    readonly trustStore: string;
+  }>;
   /**
    * A notation configuration trusting exactly `certificates` (a `ca` store and a strict policy for every
    * registry), set up with notation's own commands as the README documents; returns its XDG_CONFIG_HOME.
@@ -64,27 +72,7 @@ export async function createWorkspace(kms?: KmsEmulator): Promise<PeerWorkspace>
     }),
   };
   const countersign = (args: readonly string[], extra: Readonly<Record<string, string>> = {}) =>
-    new Promise<PeerRun>((done) => {
-      execFile(
-        NODE,
-        [BIN, ...args],
-        {
-          cwd: dir,
-          env: { PATH: `${dirname(NODE)}:${process.env.PATH}`, ...env, ...extra },
-          timeout: 120_000,
-          maxBuffer: 16 * 1024 * 1024,
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-          done({
-            code,
-            stdout: String(stdout),
-            stderr: String(stderr),
-            command: `countersign ${args.join(" ")}`,
-          });
-        },
-      );
-    });
+    runCountersign(args, { cwd: dir, env: { ...env, ...extra } });
   const peer = (name: PeerName, args: readonly string[], extra: Readonly<Record<string, string>> = {}) =>
     runPeer(name, args, { cwd: dir, env: { ...env, ...extra } });
   const keyFrom = async (label: string, key: string, publicPem: string): Promise<PeerKey> => {
@@ -117,6 +105,25 @@ export async function createWorkspace(kms?: KmsEmulator): Promise<PeerWorkspace>
       const published = await countersign(["keys", "public", "--key", uri]);
       expect(published.code, explain(published)).toBe(0);
       return keyFrom(label, uri, published.stdout);
+    },
+    async cosignKeyPair(prefix) {
+      await workspace.ok("cosign-v3", ["generate-key-pair", "--output-key-prefix", prefix], {
+        COSIGN_PASSWORD: "",
+      });
+      return { key: join(dir, `${prefix}.key`), publicKey: join(dir, `${prefix}.pub`) };
+    },
+    async notationTestKey(name) {
+      const keyEnv = { XDG_CONFIG_HOME: join(dir, `notation-key-${name}`) };
+      // generate-test makes a key and a self-signed certificate and trusts it in a `ca` store of its name.
+      await workspace.ok("notation", ["cert", "generate-test", "--default", name], keyEnv);
+      const policy = join(dir, `notation-key-${name}-policy.json`);
+      await writeFile(policy, JSON.stringify(strictPolicy(name)));
+      await workspace.ok("notation", ["policy", "import", "--force", policy], keyEnv);
+      const certificate = join(keyEnv.XDG_CONFIG_HOME, `notation/localkeys/${name}.crt`);
+      const trustStore = join(dir, `trust-${name}`);
+      await mkdir(trustStore);
+      await copyFile(certificate, join(trustStore, `${name}.pem`));
+      return { env: keyEnv, certificate, trustStore };
     },
     async notationTrust(name, certificates) {
       const xdg = { XDG_CONFIG_HOME: join(dir, `notation-${name}`) };
