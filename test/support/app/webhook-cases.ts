@@ -85,6 +85,19 @@ const header = (name: string, value: string) => async (): Promise<Credential> =>
   query: "",
 });
 
+const githubSignature = async (body: Uint8Array): Promise<Credential> => ({
+  headers: { "x-hub-signature-256": `sha256=${await hmacSha256Hex(SECRET, body)}` },
+  query: "",
+});
+
+/** A job for an event that names the pushed digest: reference and digest are the same. */
+const pinned = (registry: string, repository: string, digest: string) => ({
+  registry,
+  repository,
+  reference: digest,
+  digest,
+});
+
 /** By source and delivery mode; `oidc()` signs the Pub/Sub tokens of the GAR cases (only when needed). */
 export function webhookCases(oidc: () => TestOidcIssuer): Record<string, WebhookCase> {
   const garToken = async (): Promise<Credential> => ({
@@ -94,12 +107,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
     query: "",
   });
   const garJobs = [
-    {
-      registry: "us-west1-docker.pkg.dev",
-      repository: "my-project/my-repo/hello-world",
-      reference: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
-      digest: "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
-    },
+    pinned(
+      "us-west1-docker.pkg.dev",
+      "my-project/my-repo/hello-world",
+      "sha256:6ec128e26cd5c6d4ba6b7e2e6ba4a8b6d1bdbd2fef0c4d6b1e8d0bcbc0f6a1d2",
+    ),
   ];
   return {
     distribution: {
@@ -108,12 +120,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       headers: { "content-type": "application/vnd.docker.distribution.events.v1+json" },
       credential: header("authorization", `Bearer ${SECRET}`),
       jobs: [
-        {
-          registry: "127.0.0.1:5001",
-          repository: "test/app",
-          reference: "sha256:8674fffc6af5b2968f0a4e998a05fc2918fb8080ed6727ae06b9e26ece562dab",
-          digest: "sha256:8674fffc6af5b2968f0a4e998a05fc2918fb8080ed6727ae06b9e26ece562dab",
-        },
+        pinned(
+          "127.0.0.1:5001",
+          "test/app",
+          "sha256:8674fffc6af5b2968f0a4e998a05fc2918fb8080ed6727ae06b9e26ece562dab",
+        ),
       ],
     },
     "harbor default": {
@@ -121,12 +132,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       body: () => fixtureBytes("harbor-default-push.json"),
       credential: header("authorization", SECRET),
       jobs: [
-        {
-          registry: "hub.harbor.com",
-          repository: "test-webhook/debian",
-          reference: "sha256:8a9e9863dbb6e10edb5adfe917c00da84e1700fa76e7ed02476aa6e6fb8ee0d8",
-          digest: "sha256:8a9e9863dbb6e10edb5adfe917c00da84e1700fa76e7ed02476aa6e6fb8ee0d8",
-        },
+        pinned(
+          "hub.harbor.com",
+          "test-webhook/debian",
+          "sha256:8a9e9863dbb6e10edb5adfe917c00da84e1700fa76e7ed02476aa6e6fb8ee0d8",
+        ),
       ],
     },
     "harbor cloudevents": {
@@ -135,12 +145,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       headers: { "content-type": "application/cloudevents+json" },
       credential: header("authorization", SECRET),
       jobs: [
-        {
-          registry: "harbor.dev",
-          repository: "library/busybox",
-          reference: "sha256:dde8e930c7b6a490f728e66292bc9bce42efc9bbb5278bae40e4f30f6e00fe8c",
-          digest: "sha256:dde8e930c7b6a490f728e66292bc9bce42efc9bbb5278bae40e4f30f6e00fe8c",
-        },
+        pinned(
+          "harbor.dev",
+          "library/busybox",
+          "sha256:dde8e930c7b6a490f728e66292bc9bce42efc9bbb5278bae40e4f30f6e00fe8c",
+        ),
       ],
     },
     "harbor 1.x": {
@@ -148,12 +157,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       body: () => fixtureBytes("harbor-1.10-push-image.json"),
       credential: header("authorization", SECRET),
       jobs: [
-        {
-          registry: "harbor.example.com",
-          repository: "test-webhooks-event/busybox",
-          reference: "sha256:b4758aaed11c155a476b9857e1178f157759c99cb04c907a04993f5481eff848",
-          digest: "sha256:b4758aaed11c155a476b9857e1178f157759c99cb04c907a04993f5481eff848",
-        },
+        pinned(
+          "harbor.example.com",
+          "test-webhooks-event/busybox",
+          "sha256:b4758aaed11c155a476b9857e1178f157759c99cb04c907a04993f5481eff848",
+        ),
       ],
     },
     dockerhub: {
@@ -167,17 +175,13 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       webhook: "gh",
       body: () => fixtureBytes("github-package-published.json"),
       headers: { "x-github-event": "package", "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" },
-      credential: async (body) => ({
-        headers: { "x-hub-signature-256": `sha256=${await hmacSha256Hex(SECRET, body)}` },
-        query: "",
-      }),
+      credential: githubSignature,
       jobs: [
-        {
-          registry: "ghcr.io",
-          repository: "codertocat/hello-world",
-          reference: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
-          digest: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
-        },
+        pinned(
+          "ghcr.io",
+          "codertocat/hello-world",
+          "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+        ),
       ],
     },
     "github create": {
@@ -185,17 +189,13 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       body: () =>
         encoder.encode(JSON.stringify(patchedFixture("github-package-published.json", { action: "create" }))),
       headers: { "x-github-event": "package", "x-github-delivery": "7a1e0b2c-1d2e-4f50-8a6b-0c1d2e3f4a5b" },
-      credential: async (body) => ({
-        headers: { "x-hub-signature-256": `sha256=${await hmacSha256Hex(SECRET, body)}` },
-        query: "",
-      }),
+      credential: githubSignature,
       jobs: [
-        {
-          registry: "ghcr.io",
-          repository: "codertocat/hello-world",
-          reference: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
-          digest: "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
-        },
+        pinned(
+          "ghcr.io",
+          "codertocat/hello-world",
+          "sha256:6c62fb45f1a87cd3a1b2c1ea2dd8b3e8a3a8c1d6f0f6c9e7a1e2b3c4d5e6f7a8",
+        ),
       ],
     },
     ecr: {
@@ -203,12 +203,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       body: () => fixtureBytes("ecr-eventbridge-push.json"),
       credential: header("x-api-key", SECRET),
       jobs: [
-        {
-          registry: "123456789012.dkr.ecr.us-west-2.amazonaws.com",
-          repository: "my-repository-name",
-          reference: "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678",
-          digest: "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678",
-        },
+        pinned(
+          "123456789012.dkr.ecr.us-west-2.amazonaws.com",
+          "my-repository-name",
+          "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678",
+        ),
       ],
     },
     acr: {
@@ -216,12 +215,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       body: () => fixtureBytes("acr-push.json"),
       credential: header("x-acr-token", SECRET),
       jobs: [
-        {
-          registry: "myregistry.azurecr.io",
-          repository: "hello-world",
-          reference: "sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d",
-          digest: "sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d",
-        },
+        pinned(
+          "myregistry.azurecr.io",
+          "hello-world",
+          "sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d",
+        ),
       ],
     },
     quay: {
@@ -262,13 +260,12 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
         query: "",
       }),
       jobs: [
-        {
-          registry: "example.jfrog.io",
-          // The default "repository path" addressing: `<host>/<repo_key>/<image>`.
-          repository: "docker-local/library/ubuntu",
-          reference: "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce",
-          digest: "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce",
-        },
+        // The default "repository path" addressing: `<host>/<repo_key>/<image>`.
+        pinned(
+          "example.jfrog.io",
+          "docker-local/library/ubuntu",
+          "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff386b383b7dce",
+        ),
       ],
     },
     zot: {
@@ -282,12 +279,11 @@ export function webhookCases(oidc: () => TestOidcIssuer): Record<string, Webhook
       },
       credential: header("authorization", `Basic ${btoa(`zot:${SECRET}`)}`),
       jobs: [
-        {
-          registry: "zot.example",
-          repository: "library/alpine",
-          reference: "sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526272829",
-          digest: "sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526272829",
-        },
+        pinned(
+          "zot.example",
+          "library/alpine",
+          "sha256:0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223242526272829",
+        ),
       ],
     },
   };
