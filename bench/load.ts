@@ -33,8 +33,12 @@ export function countingFetch(): { fetch: typeof fetch; count: () => number; res
 
 export interface RequestWindow {
   requests: number;
+  /** When the first request arrived. */
   first: number;
+  /** When the last answer ended. */
   last: number;
+  /** When the last answer to a write (PUT, POST, PATCH, DELETE) ended. */
+  lastWrite: number;
 }
 
 /**
@@ -44,7 +48,7 @@ export interface RequestWindow {
 export async function countingProxy(
   target: string,
 ): Promise<{ host: string; window: () => RequestWindow; reset: () => void; close: () => Promise<void> }> {
-  let window: RequestWindow = { requests: 0, first: 0, last: 0 };
+  let window: RequestWindow = { requests: 0, first: 0, last: 0, lastWrite: 0 };
   const [targetHost, targetPort] = target.split(":");
   const server: Server = createServer((req, res) => {
     const now = performance.now();
@@ -60,8 +64,10 @@ export async function countingProxy(
           headers.location = headers.location.replace(target, proxyHost);
         res.writeHead(answer.statusCode ?? 502, headers);
         answer.pipe(res);
+        const write = req.method !== "GET" && req.method !== "HEAD";
         answer.on("end", () => {
           window.last = performance.now();
+          if (write) window.lastWrite = window.last;
         });
       },
     );
@@ -74,7 +80,7 @@ export async function countingProxy(
     host: proxyHost,
     window: () => ({ ...window }),
     reset: () => {
-      window = { requests: 0, first: 0, last: 0 };
+      window = { requests: 0, first: 0, last: 0, lastWrite: 0 };
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -2,7 +2,9 @@
 // in the same run: notary vs `notation sign`, cosign `.sig` vs `cosign sign --new-bundle-format=false`,
 // bundle vs `cosign sign` (v3's default). Each process talks to the registry through a counting proxy,
 // which gives registry requests per signature and the time from a process's first request to its last
-// (wall time per signature without process start-up, the same yardstick for every tool).
+// (wall time per signature without process start-up, the same yardstick for every tool), and the time
+// to its last write: what is left after that is reading back (Countersign confirms that its entries in
+// shared tags, the tag-schema index and cosign's .sig, survived concurrent writers; the peers do not).
 //
 //   node bench/peers.ts [--images 5]     (needs test/peers/install.sh, docker-registry, skopeo, umoci)
 import { execFile } from "node:child_process";
@@ -89,7 +91,16 @@ async function main(): Promise<void> {
     await image.cleanup();
     await rm(work, { recursive: true, force: true });
   }
-  const header = ["registry", "format", "requests ours/peer", "ratio", "ms ours/peer (median)", "ratio"];
+  const header = [
+    "registry",
+    "format",
+    "requests ours/peer",
+    "ratio",
+    "ms ours/peer (median)",
+    "ratio",
+    "ms to last write ours/peer",
+    "ratio",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   console.log(
     `Countersign vs the peers, one signature per format, ${imageCount} images, median per signature`,
@@ -123,6 +134,7 @@ async function benchKind(
       }
       const requests = (side: "ours" | "theirs") => median(measured[side].map((w) => w.requests));
       const ms = (side: "ours" | "theirs") => median(measured[side].map((w) => w.last - w.first));
+      const toWrite = (side: "ours" | "theirs") => median(measured[side].map((w) => w.lastWrite - w.first));
       rows.push([
         kind,
         `${pair.format} vs ${pair.peerName}`,
@@ -130,6 +142,8 @@ async function benchKind(
         (requests("ours") / requests("theirs")).toFixed(2),
         `${ms("ours").toFixed(1)} / ${ms("theirs").toFixed(1)}`,
         (ms("ours") / ms("theirs")).toFixed(2),
+        `${toWrite("ours").toFixed(1)} / ${toWrite("theirs").toFixed(1)}`,
+        (toWrite("ours") / toWrite("theirs")).toFixed(2),
       ]);
     }
   } finally {
