@@ -108,12 +108,23 @@ function run(file: string, args: readonly string[], env: Record<string, string> 
   });
 }
 
-/** Runs under GNU time: wall seconds and peak resident set in MiB. */
+/** Runs under GNU time: wall seconds, CPU seconds (user + system) and peak resident set in MiB. */
 async function timed(file: string, args: readonly string[], env: Record<string, string>) {
-  const stderr = await run("/usr/bin/time", ["-f", "TIME %e %M", file, ...args], env);
-  const match = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+  const stderr = await run("/usr/bin/time", ["-f", "TIME %e %U %S %M", file, ...args], env);
+  const match = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
   if (!match) throw new Error(`no GNU time line in: ${stderr.slice(-500)}`);
-  return { seconds: Number(match[1]), rssMiB: Number(match[2]) / 1024 };
+  return {
+    seconds: Number(match[1]),
+    cpuSeconds: Number(match[2]) + Number(match[3]),
+    rssMiB: Number(match[4]) / 1024,
+  };
+}
+
+interface Figures {
+  seconds: number;
+  cpuSeconds: number;
+  rssMiB: number;
+  requests: number;
 }
 
 function median(values: readonly number[]): number {
@@ -140,8 +151,8 @@ try {
   // The idle process: the same command, loaded, doing nothing.
   const idle = await timed(CLI, ["copy", "--help"], env);
   const figures = {
-    ours: [] as Array<{ seconds: number; rssMiB: number; requests: number }>,
-    skopeo: [] as Array<{ seconds: number; rssMiB: number; requests: number }>,
+    ours: [] as Figures[],
+    skopeo: [] as Figures[],
   };
   for (let i = 0; i < RUNS; i++) {
     for (const side of ["ours", "skopeo"] as const) {
@@ -176,8 +187,7 @@ try {
       await destinationRegistry.stop();
     }
   }
-  const m = (side: "ours" | "skopeo", key: "seconds" | "rssMiB" | "requests") =>
-    median(figures[side].map((f) => f[key]));
+  const m = (side: "ours" | "skopeo", key: keyof Figures) => median(figures[side].map((f) => f[key]));
   const gib = (LAYERS * LAYER_BYTES) / 2 ** 30;
   console.log(
     `bench/copy: ${gib.toFixed(2)} GiB image (${LAYERS} layers), distribution 2.8 to distribution 2.8 on loopback, median of ${RUNS}`,
@@ -185,6 +195,9 @@ try {
   console.log(`                           countersign      skopeo   ratio`);
   console.log(
     `wall time (s)             ${m("ours", "seconds").toFixed(2).padStart(12)} ${m("skopeo", "seconds").toFixed(2).padStart(11)}   ${(m("ours", "seconds") / m("skopeo", "seconds")).toFixed(2)}`,
+  );
+  console.log(
+    `CPU time (s)              ${m("ours", "cpuSeconds").toFixed(2).padStart(12)} ${m("skopeo", "cpuSeconds").toFixed(2).padStart(11)}   ${(m("ours", "cpuSeconds") / m("skopeo", "cpuSeconds")).toFixed(2)}`,
   );
   console.log(
     `peak RSS (MiB)            ${m("ours", "rssMiB").toFixed(0).padStart(12)} ${m("skopeo", "rssMiB").toFixed(0).padStart(11)}   ${(m("ours", "rssMiB") / m("skopeo", "rssMiB")).toFixed(2)}`,
