@@ -21,6 +21,8 @@ export async function findOwnSignature(options: {
   readonly subject: Descriptor;
   readonly format: FormatName;
   readonly signer: Signer;
+  /** One listing shared by the formats asked about before any write (see OwnSignatureRequest). */
+  readonly referrers?: () => Promise<Descriptor[]>;
 }): Promise<OwnSignature | undefined> {
   const { format, ...request } = options;
   const found = await signatureFormat(format).findOwn(request);

@@ -119,6 +119,11 @@ export interface OwnSignatureRequest {
   readonly repository: Repository;
   readonly subject: Descriptor;
   readonly signer: Signer;
+  /**
+   * The subject's referrers as already listed, when the caller asks for several formats before writing
+   * any (one listing answers them all); otherwise the format lists them itself.
+   */
+  readonly referrers?: () => Promise<Descriptor[]>;
 }
 
 export interface OwnSignature {

@@ -189,7 +189,8 @@ export async function findOwnReferrer(
   format: Pick<SignatureFormat, "recognize">,
 ): Promise<OwnSignature | undefined> {
   const { repository, subject, signer } = request;
-  for (const referrer of await repository.referrers(subject)) {
+  const listed = await (request.referrers?.() ?? repository.referrers(subject));
+  for (const referrer of listed) {
     let probe: ManifestProbe = referrer;
     // A listing that drops annotations and names only a placeholder type (see PlaceholderTypes) is
     // completed from the manifest itself.

@@ -96,12 +96,19 @@ ${COMMON_HELP}`,
       const lock = new InProcessSubjectLock();
       const signed: string[] = [];
       for (const subject of subjects) {
+        // Every format asks before any is written: the listing read for the first answers the others
+        // too (a write of ours would make the next format read the listing again).
+        const owned = new Set<string>();
+        if (values.force !== true) {
+          let listing: Promise<Descriptor[]> | undefined;
+          const referrers = () => (listing ??= repository.referrers(subject));
+          for (const format of formats) {
+            if ((await findOwnSignature({ repository, subject, format, signer, referrers })) !== undefined)
+              owned.add(format);
+          }
+        }
         for (const format of formats) {
-          const own =
-            values.force === true
-              ? undefined
-              : await findOwnSignature({ repository, subject, format, signer });
-          if (own !== undefined) {
+          if (owned.has(format)) {
             io.stdout.write(`${format}\t${subject.digest}\talready signed by ${signer.keyId}\n`);
             continue;
           }
