@@ -12,6 +12,7 @@ import { runAttachJob } from "../lib/attach/job.ts";
 import { MediaType } from "../lib/oci/media-types.ts";
 import {
   auditSubject,
+  ChaosFaults,
   indexJobs,
   pushIndexes,
   runLikeAQueue,
@@ -19,7 +20,7 @@ import {
 } from "../test/support/attach/chaos.ts";
 import { createAttachHarness, digestRequest } from "../test/support/attach/harness.ts";
 import { startRegistry } from "../test/support/registry/distribution.ts";
-import { type Fault, startFaultProxy } from "../test/support/registry/fault-proxy.ts";
+import { startFaultProxy } from "../test/support/registry/fault-proxy.ts";
 import { startHostileRegistry, startSentinel } from "../test/support/registry/hostile-registry.ts";
 
 const { values } = parseArgs({
@@ -31,14 +32,6 @@ const { values } = parseArgs({
   },
 });
 
-const FAULTS: readonly Fault[] = [
-  { kind: "reset" },
-  { kind: "status", status: 503 },
-  { kind: "cut", afterBytes: 16 },
-  { kind: "lost" },
-  { kind: "status-after", status: 500 },
-];
-
 async function chaos(): Promise<void> {
   const registry = await startRegistry();
   const proxy = await startFaultProxy(registry.url);
@@ -49,7 +42,7 @@ async function chaos(): Promise<void> {
   try {
     const pushed = await pushIndexes(registry.host, "chaos", Number(values.images));
     const jobs = await indexJobs(h, proxy.host, pushed);
-    proxy.chaos({ rate: Number(values.rate), faults: FAULTS, seed: Number(values.seed) });
+    proxy.chaos({ rate: Number(values.rate), faults: ChaosFaults, seed: Number(values.seed) });
     const started = performance.now();
     const attempts = await runLikeAQueue(jobs, h.deps({ backoff: { initialMs: 50, maxMs: 500, factor: 2 } }));
     const seconds = (performance.now() - started) / 1000;

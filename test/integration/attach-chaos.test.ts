@@ -5,18 +5,17 @@
 // dead jobs and 6 of 45 subjects missing a format; the bar is every subject signed in every format,
 // 0 duplicates, 0 tag-schema entries pointing at nothing, 0 dead jobs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditSubject, indexJobs, pushIndexes, runLikeAQueue, summarize } from "../support/attach/chaos.ts";
+import {
+  auditSubject,
+  ChaosFaults,
+  indexJobs,
+  pushIndexes,
+  runLikeAQueue,
+  summarize,
+} from "../support/attach/chaos.ts";
 import { type AttachHarness, createAttachHarness } from "../support/attach/harness.ts";
 import { type RunningRegistry, startRegistry } from "../support/registry/distribution.ts";
-import { type Fault, type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
-
-const FAULTS: readonly Fault[] = [
-  { kind: "reset" },
-  { kind: "status", status: 503 },
-  { kind: "cut", afterBytes: 16 },
-  { kind: "lost" },
-  { kind: "status-after", status: 500 },
-];
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.ts";
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;
@@ -41,7 +40,7 @@ describe("20% faults, lost answers included", () => {
   it("every subject signed in every format, no duplicate, no dangling entry, no dead job", async () => {
     const pushed = await pushIndexes(registry.host, "chaos", 15);
     const jobs = await indexJobs(h, proxy.host, pushed);
-    proxy.chaos({ rate: 0.2, faults: FAULTS, seed: 13 });
+    proxy.chaos({ rate: 0.2, faults: ChaosFaults, seed: 13 });
     const attempts = await runLikeAQueue(jobs, h.deps({ backoff: { initialMs: 50, maxMs: 500, factor: 2 } }));
     proxy.chaos(undefined);
 

@@ -14,6 +14,7 @@ import {
   type Sentinel,
   startHostileRegistry,
   startSentinel,
+  uniqueImageManifest,
 } from "../support/registry/hostile-registry.ts";
 
 const USER = "countersign";
@@ -139,7 +140,7 @@ describe("credentials stay on the registry's origin", () => {
       expect(error.message).toContain(`refusing token realm on another host, ${sentinel.origin}`);
       expectNoSecret(error.message);
       // The same client, another repository: its own realm, a token, the manifest.
-      const digest = bearer.putManifest("team/app", manifestBytes(), MANIFEST, "v1");
+      const digest = bearer.putManifest("team/app", uniqueImageManifest(), MANIFEST, "v1");
       expect((await shared.repository("team/app").fetchManifest("v1")).descriptor.digest).toBe(digest);
     }
     expect(sentinel.connections).toBe(0);
@@ -151,12 +152,12 @@ describe("credentials stay on the registry's origin", () => {
 
   it("a manifest GET or PUT redirected to another origin is not followed", async () => {
     for (const registry of [basic, bearer]) {
-      registry.putManifest("evil/manifest-get", manifestBytes(), MANIFEST, "v1");
+      registry.putManifest("evil/manifest-get", uniqueImageManifest(), MANIFEST, "v1");
       const get = await failure(client(registry).repository("evil/manifest-get").fetchManifest("v1"));
       expect(get).toBeInstanceOf(CrossOriginError);
       expect(get.message).toMatch(/^manifest\.get: a redirect points at http:\/\/127\.0\.0\.1:\d+/);
       const put = await failure(
-        client(registry).repository("evil/manifest-put").pushManifest(manifestBytes(), MANIFEST, "v1"),
+        client(registry).repository("evil/manifest-put").pushManifest(uniqueImageManifest(), MANIFEST, "v1"),
       );
       expect(put).toBeInstanceOf(CrossOriginError);
       expect(put.message).toContain(sentinel.origin);
@@ -187,19 +188,3 @@ describe("credentials stay on the registry's origin", () => {
     expect(asked.at(-1)?.authorization).toBe(BASIC);
   });
 });
-
-function manifestBytes(): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MANIFEST,
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: `sha256:${"0".repeat(64)}`,
-        size: 2,
-      },
-      layers: [],
-      annotations: { nonce: crypto.randomUUID() },
-    }),
-  );
-}

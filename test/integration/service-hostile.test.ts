@@ -18,6 +18,7 @@ import {
   type Sentinel,
   startHostileRegistry,
   startSentinel,
+  uniqueImageManifest,
 } from "../support/registry/hostile-registry.ts";
 import { DISTRIBUTION_EVENTS_V1, distributionPushEnvelope } from "../support/webhooks/distribution-events.ts";
 
@@ -72,22 +73,6 @@ async function settled(jobId: string, until: (job: Job) => boolean, timeoutMs = 
 }
 
 const finished = (job: Job) => job.status === "succeeded" || job.status === "dead";
-
-function image(): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MANIFEST,
-      config: {
-        mediaType: "application/vnd.oci.image.config.v1+json",
-        digest: `sha256:${"0".repeat(64)}`,
-        size: 2,
-      },
-      layers: [],
-      annotations: { nonce: crypto.randomUUID() },
-    }),
-  );
-}
 
 function index(children: readonly string[]): Uint8Array {
   return new TextEncoder().encode(
@@ -158,7 +143,7 @@ afterAll(async () => {
 
 describe("webhook pushes against a hostile registry", () => {
   it("a well-behaved repository is signed in every format (the baseline)", async () => {
-    const digest = registry.putManifest("team/app", image(), MANIFEST, "v1");
+    const digest = registry.putManifest("team/app", uniqueImageManifest(), MANIFEST, "v1");
     const job = await settled(await push("team/app", digest), finished);
     expect(job.status, job.lastError).toBe("succeeded");
     expect(Object.values(job.outcomes).map((o) => o?.status)).toEqual(["signed", "signed", "signed"]);
@@ -168,7 +153,7 @@ describe("webhook pushes against a hostile registry", () => {
   });
 
   it("an upload Location on another origin: the job is dead, naming the origin; the sentinel saw nothing", async () => {
-    const digest = registry.putManifest("evil/upload", image(), MANIFEST, "v1");
+    const digest = registry.putManifest("evil/upload", uniqueImageManifest(), MANIFEST, "v1");
     const job = await settled(await push("evil/upload", digest), finished);
     expect(job.status).toBe("dead");
     expect(job.lastError).toContain(`the upload Location points at ${sentinel.origin}`);
@@ -176,18 +161,18 @@ describe("webhook pushes against a hostile registry", () => {
   });
 
   it("a token realm on another host: dead; the next repository's job is signed, nothing poisoned", async () => {
-    const evil = registry.putManifest("evil/realm", image(), MANIFEST, "v1");
+    const evil = registry.putManifest("evil/realm", uniqueImageManifest(), MANIFEST, "v1");
     const refused = await settled(await push("evil/realm", evil), finished);
     expect(refused.status).toBe("dead");
     expect(refused.lastError).toContain(`refusing token realm on another host, ${sentinel.origin}`);
-    const digest = registry.putManifest("team/after-realm", image(), MANIFEST, "v1");
+    const digest = registry.putManifest("team/after-realm", uniqueImageManifest(), MANIFEST, "v1");
     const job = await settled(await push("team/after-realm", digest), finished);
     expect(job.status, job.lastError).toBe("succeeded");
     expect(sentinel.connections).toBe(0);
   });
 
   it("a manifest PUT redirected to another origin: not followed", async () => {
-    const digest = registry.putManifest("evil/redirect", image(), MANIFEST, "v1");
+    const digest = registry.putManifest("evil/redirect", uniqueImageManifest(), MANIFEST, "v1");
     const job = await settled(await push("evil/redirect", digest), finished);
     expect(job.status).toBe("dead");
     expect(job.lastError).toMatch(/manifest\.put: a redirect points at http:\/\/127\.0\.0\.1:\d+/);
@@ -249,7 +234,9 @@ describe("webhook pushes against a hostile registry", () => {
   });
 
   it("an index with more children than the bound: only the index is signed, and the job records why", async () => {
-    const children = Array.from({ length: 70 }, () => registry.putManifest("team/wide", image(), MANIFEST));
+    const children = Array.from({ length: 70 }, () =>
+      registry.putManifest("team/wide", uniqueImageManifest(), MANIFEST),
+    );
     const digest = registry.putManifest("team/wide", index(children), INDEX, "v1");
     const before = registry.requests.length;
     const job = await settled(await push("team/wide", digest, INDEX), finished);

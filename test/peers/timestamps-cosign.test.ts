@@ -94,22 +94,24 @@ describe("cosign timestamps (bundle and .sig) with a trusted root", () => {
     },
   );
 
+  /** `countersign verify` of the cosign formats requiring a signed timestamp, as cosign's flag does. */
+  const verifyStamped = (ref: string, key: string) => [
+    "verify",
+    ref,
+    "--format",
+    "cosign",
+    "--format",
+    "bundle",
+    "--key",
+    key,
+    "--use-signed-timestamps",
+  ];
+
   it.each([
     ["cosign's", () => cosignRef, () => cosignPub()],
     ["ours", () => oursRef, () => ourKey.publicKeyFile],
   ])("%s: countersign verify --trusted-root --use-signed-timestamps agrees", async (_who, ref, key) => {
-    const args = [
-      "verify",
-      ref(),
-      "--format",
-      "cosign",
-      "--format",
-      "bundle",
-      "--key",
-      key(),
-      "--use-signed-timestamps",
-    ];
-    const run = await workspace.countersign([...args, "--trusted-root", root]);
+    const run = await workspace.countersign([...verifyStamped(ref(), key()), "--trusted-root", root]);
     expect(run.code, explain(run)).toBe(0);
     expect(run.stdout).toMatch(/✓ cosign\tpublic key #1, timestamp /);
     expect(run.stdout).toMatch(/✓ bundle/);
@@ -123,18 +125,7 @@ describe("cosign timestamps (bundle and .sig) with a trusted root", () => {
       const run = await cosignVerify(key(), otherRoot, ref(), legacy);
       expect(run.code, explain(run)).not.toBe(0);
     }
-    const args = [
-      "verify",
-      ref(),
-      "--format",
-      "cosign",
-      "--format",
-      "bundle",
-      "--key",
-      key(),
-      "--use-signed-timestamps",
-    ];
-    const run = await workspace.countersign([...args, "--trusted-root", otherRoot]);
+    const run = await workspace.countersign([...verifyStamped(ref(), key()), "--trusted-root", otherRoot]);
     expect(run.code, explain(run)).toBe(1);
     expect(run.stdout).toMatch(/✗ cosign\t.*timestamp: /);
     expect(run.stdout).toMatch(/✗ bundle\t.*timestamp: /);

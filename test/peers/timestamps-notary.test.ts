@@ -106,49 +106,22 @@ describe("a Notary signature outlives its 25-second certificate through a truste
     ["notation's", () => theirs],
   ])("%s: countersign verify agrees, through notation's own policy and truststore too", async (who, ref) => {
     const notation = await notationVerifier(`cs-${who.slice(0, 4)}`, certificateFile, true);
-    const viaPolicy = await workspace.countersign([
-      "verify",
-      ref(),
-      "--format",
-      "notary",
+    const verify = (...trust: string[]) =>
+      workspace.countersign(["verify", ref(), "--format", "notary", ...trust]);
+    const viaPolicy = await verify(
       "--trust-policy",
       notation.policy,
       "--trust-store-root",
       notation.truststore,
-    ]);
+    );
     expect(viaPolicy.code, explain(viaPolicy)).toBe(0);
     expect(viaPolicy.stdout).toMatch(/✓ notary\ttrust anchor [0-9a-f]{64}; timestamp /);
-    const withTsa = await workspace.countersign([
-      "verify",
-      ref(),
-      "--format",
-      "notary",
-      "--trust-store",
-      certificateDir,
-      "--tsa-trust-store",
-      tsa.rootFile,
-    ]);
+    const withTsa = await verify("--trust-store", certificateDir, "--tsa-trust-store", tsa.rootFile);
     expect(withTsa.code, explain(withTsa)).toBe(0);
-    const without = await workspace.countersign([
-      "verify",
-      ref(),
-      "--format",
-      "notary",
-      "--trust-store",
-      certificateDir,
-    ]);
+    const without = await verify("--trust-store", certificateDir);
     expect(without.code, explain(without)).toBe(1);
     expect(without.stdout).toMatch(/✗ notary\t.*expired: certificate "CN=short-lived.*" is not valid now/);
-    const otherTsa = await workspace.countersign([
-      "verify",
-      ref(),
-      "--format",
-      "notary",
-      "--trust-store",
-      certificateDir,
-      "--tsa-trust-store",
-      otherTsaRoot(),
-    ]);
+    const otherTsa = await verify("--trust-store", certificateDir, "--tsa-trust-store", otherTsaRoot());
     expect(otherTsa.code, explain(otherTsa)).toBe(1);
     expect(otherTsa.stdout).toMatch(/✗ notary\t.*timestamp: the timestamp countersignature does not verify/);
   });

@@ -10,6 +10,7 @@ import { MediaType } from "../../../lib/oci/media-types.ts";
 import { RegistryClient } from "../../../lib/oci/remote/registry.ts";
 import type { Repository } from "../../../lib/oci/remote/repository.ts";
 import type { Job } from "../../../lib/store/store.ts";
+import type { Fault } from "../registry/fault-proxy.ts";
 import {
   type AttachHarness,
   cosignLayerCount,
@@ -17,6 +18,18 @@ import {
   fallbackEntries,
   verifyOnRegistry,
 } from "./harness.ts";
+
+/**
+ * The faults a chaos run draws from: a connection reset before the request arrives, a 503, a body cut
+ * short, and two after the registry acted (the answer lost, or a 500 in its place).
+ */
+export const ChaosFaults: readonly Fault[] = [
+  { kind: "reset" },
+  { kind: "status", status: 503 },
+  { kind: "cut", afterBytes: 16 },
+  { kind: "lost" },
+  { kind: "status-after", status: 500 },
+];
 
 export interface PushedIndex {
   readonly repository: string;

@@ -307,6 +307,26 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(answer.head ? undefined : answer.body);
 }
 
+/**
+ * An image manifest no other test pushes (a random nonce annotation), for `putManifest`: the registry
+ * keeps manifests as given, so its config needs no blob.
+ */
+export function uniqueImageManifest(): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: `sha256:${"0".repeat(64)}`,
+        size: 2,
+      },
+      layers: [],
+      annotations: { nonce: randomUUID() },
+    }),
+  );
+}
+
 /** A loopback port that must never be reached: it counts connections (and what they sent). */
 export interface Sentinel {
   /** `http://127.0.0.1:PORT` */
