@@ -23,10 +23,8 @@ export async function timestamperOption(
   try {
     roots = await readCertificates(rootFile);
   } catch (error) {
-    if (error instanceof TrustFileError || (error as { code?: unknown }).code !== undefined) {
-      throw new UsageError(`--timestamp-root-cert ${rootFile}: ${(error as Error).message}`, {
-        cause: error,
-      });
+    if (error instanceof TrustFileError) {
+      throw new UsageError(`--timestamp-root-cert ${error.message}`, { cause: error });
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 // The timestamp and trust flags' own mistakes: each is one usage line naming the flag.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,5 +72,31 @@ describe("verify's trust flags", () => {
     );
     expect(material.tsaTrustStore).toHaveLength(1);
     expect(material.requireSignedTimestamp).toBe(true);
+  });
+
+  it("read a folder for --tsa-trust-store as --trust-store reads one: files without a certificate passed over", async () => {
+    const folder = join(dir, "tsa-folder");
+    await mkdir(folder);
+    await writeFile(join(folder, "a-root.cer"), await readFile(root));
+    await writeFile(
+      join(folder, "signing-key.pem"),
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
+    const material = await withTrustOptions(
+      { publicKeys: [], trustStore: [] },
+      { "tsa-trust-store": folder },
+    );
+    expect(material.tsaTrustStore).toHaveLength(1);
+    const empty = join(dir, "no-certificates");
+    await mkdir(empty);
+    await writeFile(
+      join(empty, "signing-key.pem"),
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
+    await expect(
+      withTrustOptions({ publicKeys: [], trustStore: [] }, { "tsa-trust-store": empty }),
+    ).rejects.toThrow(
+      `--tsa-trust-store ${empty}: no certificate found (expected PEM "CERTIFICATE" blocks in its *.pem, *.crt and *.cer files)`,
+    );
   });
 });

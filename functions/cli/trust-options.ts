@@ -46,7 +46,7 @@ export async function withTrustOptions(
   try {
     return {
       ...material,
-      ...(tsa !== undefined && { tsaTrustStore: await readCertificates(tsa) }),
+      ...(tsa !== undefined && { tsaTrustStore: await flagged("--tsa-trust-store", readCertificates(tsa)) }),
       ...(policy !== undefined && { notation: await readNotationTrust(policy, flags["trust-store-root"]) }),
       ...(trustedRoot !== undefined && { trustedRoot: await readTrustedRootFile(trustedRoot) }),
       ...(flags["use-signed-timestamps"] === true && { requireSignedTimestamp: true }),
@@ -55,6 +55,17 @@ export async function withTrustOptions(
     if (error instanceof TrustFileError || (error as { code?: unknown }).code === "ENOENT") {
       throw new UsageError((error as Error).message, { cause: error });
     }
+    throw error;
+  }
+}
+
+/** A trust file's error with the flag that named it in front. */
+async function flagged<T>(flag: string, read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof TrustFileError)
+      throw new TrustFileError(`${flag} ${error.message}`, { cause: error });
     throw error;
   }
 }

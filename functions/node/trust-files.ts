@@ -7,6 +7,7 @@ import type { NotationTrust } from "../../lib/formats/notary/trust-policy.ts";
 import { TrustPolicyDocument, TrustStoreTypes } from "../../lib/formats/notary/trust-policy.ts";
 import { parseTrustedRoot, type SigstoreTrustedRoot } from "../../lib/formats/sigstore/trusted-root.ts";
 import { parseCertificateChain } from "../../lib/signing/certificate.ts";
+import { fileProblem } from "./file-problem.ts";
 
 export class TrustFileError extends Error {
   override readonly name = "TrustFileError";
@@ -14,29 +15,52 @@ export class TrustFileError extends Error {
 
 const CERTIFICATE_FILE = /\.(pem|crt|cer)$/i;
 
-/** Every certificate in the PEM files of `dir` (sorted by name); a file may hold several. */
-export async function readCertificateDir(dir: string): Promise<Uint8Array[]> {
+/**
+ * The certificates of a PEM file, or of the PEM files of a folder (*.pem, *.crt, *.cer, sorted by name;
+ * a file may hold several). A folder may keep other PEM files beside the certificates (a data directory
+ * keeps signing-key.pem next to signing-cert.pem): files without a certificate are passed over. Every
+ * error is a TrustFileError that starts with the file or folder it is about.
+ */
+export async function readCertificates(path: string): Promise<Uint8Array[]> {
+  let directory: boolean;
+  try {
+    directory = (await stat(path)).isDirectory();
+  } catch (error) {
+    throw new TrustFileError(`${path}: ${fileProblem(error)}`, { cause: error });
+  }
+  const certificates = directory ? await certificatesIn(path) : await certificatesOf(path);
+  if (certificates.length === 0) {
+    const where = directory ? " in its *.pem, *.crt and *.cer files" : "";
+    throw new TrustFileError(`${path}: no certificate found (expected PEM "CERTIFICATE" blocks${where})`);
+  }
+  return certificates;
+}
+
+async function certificatesIn(dir: string): Promise<Uint8Array[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((name) => CERTIFICATE_FILE.test(name)).sort();
   } catch (error) {
-    throw new TrustFileError(`cannot read certificate folder ${dir} (${(error as { code?: string }).code})`, {
-      cause: error,
-    });
+    throw new TrustFileError(`${dir}: ${fileProblem(error)}`, { cause: error });
   }
   const certificates: Uint8Array[] = [];
-  for (const name of names)
-    certificates.push(...parseCertificateChain(await readFile(join(dir, name), "utf8")));
-  if (certificates.length === 0) throw new TrustFileError(`no certificates (*.pem, *.crt, *.cer) in ${dir}`);
+  for (const name of names) certificates.push(...(await certificatesOf(join(dir, name))));
   return certificates;
 }
 
-/** Certificates of a PEM file or of a folder of them. */
-export async function readCertificates(path: string): Promise<Uint8Array[]> {
-  if ((await stat(path)).isDirectory()) return readCertificateDir(path);
-  const certificates = parseCertificateChain(await readFile(path, "utf8"));
-  if (certificates.length === 0) throw new TrustFileError(`no PEM certificate in ${path}`);
-  return certificates;
+async function certificatesOf(file: string): Promise<Uint8Array[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new TrustFileError(`${file}: ${fileProblem(error)}`, { cause: error });
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) return [];
+  try {
+    return parseCertificateChain(text);
+  } catch (error) {
+    throw new TrustFileError(`${file}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**
@@ -69,11 +93,12 @@ export async function readNotationTrust(
     const [type, name] = reference.split(":") as [string, string];
     if (storeRoot === undefined || !TrustStoreTypes.includes(type as never)) continue;
     const dir = join(storeRoot, "x509", type, name);
-    try {
-      stores[reference] = await readCertificateDir(dir);
-    } catch (error) {
-      if (!(error instanceof TrustFileError)) throw error;
-    }
+    const found = await certificatesIn(dir).catch((error: TrustFileError) => {
+      const code = (error.cause as { code?: string } | undefined)?.code;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
+      throw error;
+    });
+    if (found.length > 0) stores[reference] = found;
   }
   return { policy: parsed.data, stores };
 }
@@ -83,9 +108,7 @@ export async function readTrustedRootFile(file: string): Promise<SigstoreTrusted
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new TrustFileError(`cannot read the trusted root ${file} (${(error as { code?: string }).code})`, {
-      cause: error,
-    });
+    throw new TrustFileError(`cannot read the trusted root ${file}: ${fileProblem(error)}`, { cause: error });
   }
   try {
     return parseTrustedRoot(text);

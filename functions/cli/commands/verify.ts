@@ -1,17 +1,14 @@
 // `countersign verify <ref>`: which signature formats attached to an image verify with a key; exit 0
 // only when every requested format has at least one valid signature. Works on OCI layouts too.
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { verifySubject } from "../../../lib/attach/verify-subject.ts";
 import type { VerificationMaterial } from "../../../lib/formats/format.ts";
 import { signatureFormat } from "../../../lib/formats/index.ts";
 import type { PublicKeyInput } from "../../../lib/formats/public-key.ts";
 import type { Repository } from "../../../lib/oci/remote/repository.ts";
-import { parseCertificateChain } from "../../../lib/signing/certificate.ts";
 import { KeyFormatError, UnsupportedKeyError } from "../../../lib/signing/errors.ts";
 import { isKmsKeyUri } from "../../../lib/signing/key-uri.ts";
-import { fileProblem } from "../../node/file-problem.ts";
 import { parseKeyFile } from "../../node/key-files.ts";
+import { readCertificates, TrustFileError } from "../../node/trust-files.ts";
 import {
   COMMON_HELP,
   type Command,
@@ -40,7 +37,7 @@ Options:
   --key KEY          public key PEM, private key file, or awskms://… (its public key is fetched)
   ${FORMAT_HELP}
   --trust-store P    PEM certificates trusted for Notary signatures: a file, or a directory of
-                     *.pem and *.crt files (files without a certificate in it are passed over)
+                     *.pem, *.crt and *.cer files (files without a certificate are passed over)
 ${TRUST_HELP}
   --json             print the full report as JSON
 ${COMMON_HELP}`,
@@ -121,39 +118,13 @@ async function publicKeyOf(key: string): Promise<PublicKeyInput> {
   }
 }
 
-/**
- * The Notary trust store: a PEM file, or a directory of them (*.pem, *.crt). A directory may hold other
- * PEM files beside the certificates (a data directory keeps signing-key.pem next to signing-cert.pem):
- * files without a certificate are not part of the store.
- */
+/** The Notary trust store: a PEM file, or a folder of them (see readCertificates). */
 async function readTrustStore(path: string): Promise<Uint8Array[]> {
-  let directory: boolean;
   try {
-    directory = (await stat(path)).isDirectory();
+    return await readCertificates(path);
   } catch (error) {
-    throw new InputError(`--trust-store ${path}: ${fileProblem(error)}`, { cause: error });
+    if (error instanceof TrustFileError)
+      throw new InputError(`--trust-store ${error.message}`, { cause: error });
+    throw error;
   }
-  const files = directory
-    ? (await readdir(path))
-        .filter((name) => /\.(pem|crt)$/i.test(name))
-        .sort()
-        .map((name) => join(path, name))
-    : [path];
-  const certificates: Uint8Array[] = [];
-  for (const file of files) {
-    const text = await readOptionFile("--trust-store", file);
-    if (!text.includes("-----BEGIN CERTIFICATE-----")) continue;
-    try {
-      certificates.push(...parseCertificateChain(text));
-    } catch (error) {
-      throw new InputError(`--trust-store ${file}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  if (certificates.length === 0) {
-    const where = directory ? " in its *.pem and *.crt files" : "";
-    throw new InputError(
-      `--trust-store ${path}: no certificate found (expected PEM "CERTIFICATE" blocks${where})`,
-    );
-  }
-  return certificates;
 }
