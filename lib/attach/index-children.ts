@@ -3,7 +3,9 @@
 // fit under the 4 MiB manifest cap), so above a configured bound only the index is signed. And a child
 // is signed only once fetched and hash-verified: an index may name manifests that exist nowhere, and a
 // signature must be of something the registry serves.
+
 import { isSignatureArtifact, isSignatureMediaType } from "../formats/signature-artifact.ts";
+import { createLimiter } from "../oci/copy/limit.ts";
 import type { Descriptor, ImageIndex } from "../oci/descriptor.ts";
 import { RegistryError } from "../oci/errors.ts";
 import { ManifestAccept } from "../oci/media-types.ts";
@@ -45,15 +47,8 @@ export async function indexChildren(
       ],
     };
   }
-  const results: (Descriptor | { readonly missing: string })[] = new Array(listed.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < listed.length) {
-      const i = next++;
-      results[i] = await fetchChild(repository, listed[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, listed.length) }, worker));
+  const slot = createLimiter(FETCH_CONCURRENCY);
+  const results = await Promise.all(listed.map((child) => slot(() => fetchChild(repository, child))));
   const subjects = results.filter((r): r is Descriptor => !("missing" in r));
   const missing = results.filter((r): r is { missing: string } => "missing" in r).map((r) => r.missing);
   return { subjects, notes: missing.length === 0 ? [] : [skippedNote(missing)] };

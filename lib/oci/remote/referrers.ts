@@ -3,7 +3,7 @@
 // clients keep up to date themselves, serialised per subject through a SubjectLock and, where the
 // registry honours it, guarded by `If-Match` on the index's ETag.
 import type { Descriptor, ImageIndex, Manifest } from "../descriptor.ts";
-import { digestOf, parseDigest } from "../digest.ts";
+import { parseDigest } from "../digest.ts";
 import { RegistryProtocolError } from "../errors.ts";
 import { ImageIndexSchema, isImageIndex, parseJson } from "../manifest-schema.ts";
 import { isIndexMediaType, MediaType } from "../media-types.ts";
@@ -85,12 +85,11 @@ export async function readFallbackIndex(
   options: { readonly fresh?: boolean } = {},
 ): Promise<FallbackIndex | undefined> {
   const read = await tags.read(referrersTag(subject.digest), options);
-  if (read.current === undefined) return undefined;
+  if (read.current === undefined || read.descriptor === undefined) return undefined;
   const manifests = entriesOf(ctx, subject, read.current);
-  const { mediaType, bytes } = read.current;
   return {
     index: { ...(read.current.manifest as ImageIndex), manifests },
-    descriptor: { mediaType, digest: await digestOf(bytes), size: bytes.length },
+    descriptor: read.descriptor,
     etag: read.etag,
   };
 }

@@ -12,11 +12,11 @@
 //     with jittered backoff, until a read made after our last write lists it; bounded, then
 //     UnconfirmedWriteError (transient: the caller tries again later).
 import type { Descriptor, Manifest } from "../descriptor.ts";
-import { digestOf } from "../digest.ts";
 import { RegistryError } from "../errors.ts";
 import { putAfterBlobRaces } from "./blob-race.ts";
 import { getManifest, putManifest } from "./manifests.ts";
 import type { RepositoryContext } from "./repository-context.ts";
+import { sleep } from "./retry.ts";
 
 export interface SharedTagPolicy {
   /** Oldest read a write may be based on. */
@@ -55,6 +55,8 @@ export interface TagBlob {
 /** What a tag holds now: undefined when the tag does not exist. */
 export interface TagRead {
   readonly current: TagContent | undefined;
+  /** `current`'s descriptor, as the registry's answer (or our PUT) gave it. */
+  readonly descriptor: Descriptor | undefined;
   readonly etag: string | undefined;
   /** performance.now() when the read was answered. */
   readonly readAt: number;
@@ -133,12 +135,13 @@ export class SharedTags {
       const { manifest, bytes, descriptor, etag } = fetched;
       read = {
         current: { manifest, bytes, mediaType: descriptor.mediaType },
+        descriptor,
         etag,
         readAt: performance.now(),
       };
     } catch (error) {
       if (!(error instanceof RegistryError && error.status === 404)) throw error;
-      read = { current: undefined, etag: undefined, readAt: performance.now() };
+      read = { current: undefined, descriptor: undefined, etag: undefined, readAt: performance.now() };
     }
     this.#reads.set(tag, read);
     await this.#see(tag, read.current);
@@ -216,10 +219,7 @@ export class SharedTags {
           changed = true;
         }
       }
-      if (!changed || next === undefined) {
-        const descriptor = next === undefined ? undefined : await descriptorOf(next);
-        return { changed: false, descriptor, conflicts };
-      }
+      if (!changed || next === undefined) return { changed: false, descriptor: base.descriptor, conflicts };
       const blobs = next.blobs ?? [];
       for (const blob of blobs) await this.#pushBlob(blob, false);
       // Rule 1: pushing blobs took time; a base that has grown too old is read again first.
@@ -230,7 +230,7 @@ export class SharedTags {
       const ifMatch = await this.#ifMatch(base);
       try {
         const content = next;
-        await putAfterBlobRaces(
+        const { descriptor } = await putAfterBlobRaces(
           () =>
             putManifest(this.#ctx, content.bytes, content.mediaType, tag, {
               ...(ifMatch !== undefined && { ifMatch }),
@@ -246,8 +246,8 @@ export class SharedTags {
         }
         this.#window = Math.max(this.#window, performance.now() - base.readAt);
         // What we wrote is the new base, as old as the read it was made from.
-        this.#reads.set(tag, { current: next, etag: undefined, readAt: base.readAt });
-        return { changed: true, descriptor: await descriptorOf(next), conflicts };
+        this.#reads.set(tag, { current: next, descriptor, etag: undefined, readAt: base.readAt });
+        return { changed: true, descriptor, conflicts };
       } catch (error) {
         // The write may have been applied even though its answer is lost: the base is no base any more.
         this.#reads.delete(tag);
@@ -272,12 +272,4 @@ export class SharedTags {
     if (known === true) return etag;
     return `"countersign-probe-${crypto.randomUUID()}"`;
   }
-}
-
-async function descriptorOf(content: TagContent): Promise<Descriptor> {
-  return { mediaType: content.mediaType, digest: await digestOf(content.bytes), size: content.bytes.length };
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
