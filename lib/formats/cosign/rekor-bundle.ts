@@ -3,12 +3,12 @@
 // (cosign `VerifyBundle`, sigstore-go tlog `VerifySET`): the hashedrekord body names this signature, this
 // key and the payload's SHA-256, and the log's signed entry timestamp verifies with a key of the trusted
 // root valid at the integrated time.
-import { asBufferSource, fromBase64, fromUtf8, toHex } from "../../encoding.ts";
+import { fromBase64, fromUtf8, toHex } from "../../encoding.ts";
 import { sha256Hex } from "../../oci/digest.ts";
-import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { parseSpki, type SpkiKey } from "../public-key.ts";
 import type { SigstoreTrustedRoot } from "../sigstore/trusted-root.ts";
 import { reject } from "../verdict.ts";
+import { verifiesAs } from "./verify.ts";
 
 export const CosignBundleAnnotation = "dev.sigstore.cosign/bundle";
 
@@ -136,21 +136,12 @@ function transparencyLogs(root: SigstoreTrustedRoot): TransparencyLog[] {
 }
 
 async function verifySet(key: SpkiKey, canonical: string, setBase64: string): Promise<boolean> {
-  if (key.type !== "ec") return false;
-  const coordinate = { "P-256": 32, "P-384": 48, "P-521": 66 }[key.curve!];
-  let raw: Uint8Array<ArrayBuffer>;
+  let signature: Uint8Array;
   try {
-    raw = ecdsaDerToRaw(fromBase64(setBase64), coordinate);
+    signature = fromBase64(setBase64);
   } catch {
     return false;
   }
-  const params = { name: "ECDSA", namedCurve: key.curve! };
-  const cryptoKey = await crypto.subtle.importKey("spki", key.spki, params, false, ["verify"]);
-  // sigstore-go hashes with SHA-256 whatever the curve (`sha256.Sum256(canonicalized)`).
-  return crypto.subtle.verify(
-    { name: "ECDSA", hash: "SHA-256" },
-    cryptoKey,
-    raw,
-    asBufferSource(new TextEncoder().encode(canonical)),
-  );
+  // sigstore-go hashes with SHA-256 whatever the curve (`sha256.Sum256(canonicalized)`): ES256's hash.
+  return key.type === "ec" && verifiesAs(key, "ES256", new TextEncoder().encode(canonical), signature);
 }

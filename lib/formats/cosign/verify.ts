@@ -186,7 +186,8 @@ async function matchingAlgorithm(
   return undefined;
 }
 
-async function verifiesAs(
+/** Whether `signature` (DER for ECDSA, as cosign writes it) over `data` verifies with `key` as `algorithm`. */
+export async function verifiesAs(
   key: SpkiKey,
   algorithm: CosignAlgorithm,
   data: Uint8Array,

@@ -6,12 +6,7 @@
 import { asBufferSource, bytesEqual } from "../../encoding.ts";
 import type { HashName } from "../../signing/algorithm.ts";
 import { encodeTimestampRequest, parseTimestampResponse, TimestampFormatError } from "./messages.ts";
-import {
-  type TimestampAuthority,
-  TimestampVerificationError,
-  type VerifiedTimestamp,
-  verifyTimestampToken,
-} from "./token.ts";
+import { TimestampVerificationError, type VerifiedTimestamp, verifyTimestampToken } from "./token.ts";
 
 export class TimestampAuthorityError extends Error {
   override readonly name = "TimestampAuthorityError";
@@ -124,9 +119,4 @@ function randomNonce(): bigint {
   const bytes = crypto.getRandomValues(new Uint8Array(20));
   bytes[0]! &= 0x7f;
   return BigInt(`0x${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
-}
-
-/** A `TimestampAuthority` trusting these roots (a `tsa` trust store, `--timestamp-root-cert`). */
-export function rootsAuthority(roots: readonly Uint8Array[], name?: string): TimestampAuthority {
-  return { roots, ...(name !== undefined && { name }) };
 }

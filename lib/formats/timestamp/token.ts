@@ -3,7 +3,7 @@
 // (`VerifyTimestampResponse`) do: the signed attributes bind the TSTInfo, the signer certificate is the
 // one the ESS signing-certificate attribute names, its EKU is timeStamping only and critical (RFC 3161
 // §2.3), and it chains to a trusted root, every certificate valid at the token's genTime.
-import { asBufferSource, bytesEqual, toHex } from "../../encoding.ts";
+import { asBufferSource, bytesEqual } from "../../encoding.ts";
 import type { HashName } from "../../signing/algorithm.ts";
 import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { children, readTlv, type Tlv } from "../der.ts";
@@ -123,11 +123,6 @@ export async function verifyTimestampToken(
     }
   }
   throw new TimestampVerificationError(failures.join("; "));
-}
-
-/** The TSTInfo of a token, unverified: for reporting what a signature claims. */
-export function readTimestampToken(token: Uint8Array): TstInfo {
-  return parseSignedToken(token).info;
 }
 
 function parseSignedToken(token: Uint8Array): SignedToken {
@@ -336,9 +331,4 @@ async function verifySignature(signed: SignedToken, signer: NotaryCertificate): 
 
 async function digest(hash: HashName | "SHA-1", data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest(hash, asBufferSource(data)));
-}
-
-/** For messages: the token serial as hex. */
-export function describeTimestamp(info: TstInfo): string {
-  return `${info.genTime.toISOString()} ±${info.accuracyMs} ms (serial ${info.serialNumber}, ${toHex(info.hashedMessage).slice(0, 12)}…)`;
 }
