@@ -63,7 +63,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    }, Math.max(0, ms));
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
