@@ -5,15 +5,14 @@
 // baseline is the count that must be listed (every reported signature once), so 1.00 is the target.
 //
 //   node bench/concurrency.ts [--processes 50] [--runs 5] [--images 12]
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startService } from "../functions/node/service.ts";
 import { parseConfig } from "../lib/config/load.ts";
 import { silentLogger } from "../lib/observability/logger.ts";
-import { ROOT } from "../test/peers/tools.ts";
+import { runCountersign } from "../test/support/cli.ts";
 import { startRegistry } from "../test/support/registry/distribution.ts";
 import { buildImage, pushImage } from "../test/support/registry/images.ts";
 import {
@@ -31,27 +30,8 @@ const { values } = parseArgs({
 const PROCESSES = Number(values.processes);
 const RUNS = Number(values.runs);
 const IMAGES = Number(values.images);
-const NODE = join(ROOT, "node_modules/.bin/node");
-const CLI = join(ROOT, "bin/countersign.mjs");
 
-function run(
-  args: readonly string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      NODE,
-      [CLI, ...args],
-      {
-        cwd,
-        env: { PATH: `${dirname(NODE)}:${process.env.PATH}`, HOME: cwd, DOCKER_CONFIG: join(cwd, "docker") },
-        timeout: 300_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: readonly string[], cwd: string) => runCountersign(args, { cwd, timeoutMs: 300_000 });
 
 interface Listed {
   readonly referrers: string[];
@@ -171,14 +151,8 @@ async function twoServices(work: string): Promise<string> {
         ),
       ),
     );
-    const deadline = Date.now() + 300_000;
-    for (const service of services) {
-      while (Date.now() < deadline) {
-        const busy = await service.store.listJobs({ limit: 1000 });
-        if (busy.every((job) => job.status === "succeeded" || job.status === "dead")) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    // Each delivery queued its jobs before it was answered: the queues' idle is every job's end.
+    await Promise.all(services.map((service) => service.queue.idle()));
     let lost = 0;
     let duplicates = 0;
     let dead = 0;

@@ -7,14 +7,14 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { ROOT } from "../test/peers/tools.ts";
 import { startRegistry } from "../test/support/registry/distribution.ts";
-import { countingProxy } from "./load.ts";
+import { countingProxy, median } from "./load.ts";
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +54,7 @@ async function writeLayout(dir: string): Promise<void> {
       createWriteStream(file),
     );
     const hex = hash.digest("hex");
-    await run("mv", [file, join(blobs, hex)]);
+    await rename(file, join(blobs, hex));
     layers.push({
       mediaType: "application/vnd.oci.image.layer.v1.tar",
       digest: `sha256:${hex}`,
@@ -125,11 +125,6 @@ interface Figures {
   cpuSeconds: number;
   rssMiB: number;
   requests: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const work = await mkdtemp(join(tmpdir(), "countersign-bench-copy-"));

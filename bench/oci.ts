@@ -12,7 +12,7 @@ import { MediaType } from "../lib/oci/media-types.ts";
 import { RegistryClient } from "../lib/oci/remote/registry.ts";
 import type { RequestEvent } from "../lib/oci/remote/transport.ts";
 import { type RunningRegistry, startRegistry } from "../test/support/registry/distribution.ts";
-import { countingFetch } from "./load.ts";
+import { countingFetch, median } from "./load.ts";
 import * as baseline from "./oci-baseline.ts";
 
 const LAYERS = 20;
@@ -166,11 +166,6 @@ function scenarios(
       },
     },
   ];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function main(): Promise<void> {

@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { type RegistryKind, RegistryKinds, startRegistryKind } from "../test/peers/registries.ts";
 import { COSIGN_SIGN_OFFLINE, type PeerName, peer, ROOT } from "../test/peers/tools.ts";
 import { buildImage, pushImage } from "../test/support/registry/images.ts";
-import { countingProxy, type RequestWindow as Window } from "./load.ts";
+import { countingProxy, median, type RequestWindow as Window } from "./load.ts";
 
 const imagesArg = process.argv.indexOf("--images");
 const imageCount = imagesArg > 0 ? Number(process.argv[imagesArg + 1]) : 5;
@@ -62,12 +62,6 @@ const pairs: Pair[] = [
     peerName: "cosign-v3",
   },
 ];
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "countersign-bench-peers-"));

@@ -5,49 +5,34 @@
 // key on one image, which must cost what the first did.
 //
 //   node bench/requests.ts [--images 5] [--keys 10]
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startService } from "../functions/node/service.ts";
 import { parseConfig } from "../lib/config/load.ts";
 import { silentLogger } from "../lib/observability/logger.ts";
 import { type RegistryKind, startRegistryKind } from "../test/peers/registries.ts";
-import { ROOT } from "../test/peers/tools.ts";
+import { runCountersign } from "../test/support/cli.ts";
 import { buildImage, pushImage } from "../test/support/registry/images.ts";
 import {
   DISTRIBUTION_EVENTS_V1,
   distributionPushEnvelope,
 } from "../test/support/webhooks/distribution-events.ts";
-import { countingProxy } from "./load.ts";
+import { countingProxy, median } from "./load.ts";
 
 const { values } = parseArgs({
   options: { images: { type: "string", default: "5" }, keys: { type: "string", default: "10" } },
 });
 const IMAGES = Number(values.images);
 const KEYS = Number(values.keys);
-const NODE = join(ROOT, "node_modules/.bin/node");
-const CLI = join(ROOT, "bin/countersign.mjs");
 /** A fresh image in three formats: the fewest requests the protocol allows, read-backs included. */
 const FLOOR: Readonly<Record<"distribution" | "olareg", number>> = { distribution: 22, olareg: 10 };
 
-function cli(args: readonly string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [CLI, ...args],
-      {
-        cwd,
-        env: { PATH: `${dirname(NODE)}:${process.env.PATH}`, HOME: cwd, DOCKER_CONFIG: join(cwd, "docker") },
-      },
-      (error, _stdout, stderr) => (error ? reject(new Error(stderr)) : resolve()),
-    );
-  });
+async function cli(args: readonly string[], cwd: string): Promise<void> {
+  const run = await runCountersign(args, { cwd });
+  if (run.code !== 0) throw new Error(`${run.command}: ${run.stderr}`);
 }
-
-const median = (values: readonly number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const rows: string[][] = [];
 const work = await mkdtemp(join(tmpdir(), "countersign-bench-requests-"));
 const image = await buildImage({ layers: 1 });
