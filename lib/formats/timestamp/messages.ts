@@ -3,22 +3,10 @@
 import { toHex } from "../../encoding.ts";
 import type { HashName } from "../../signing/algorithm.ts";
 import { children, DerError, readTlv, type Tlv } from "../der.ts";
+import { HashOid, hashOfOid } from "../signature-oid.ts";
 
 export class TimestampFormatError extends Error {
   override readonly name = "TimestampFormatError";
-}
-
-export const HashOid: Readonly<Record<HashName, string>> = {
-  "SHA-256": "2.16.840.1.101.3.4.2.1",
-  "SHA-384": "2.16.840.1.101.3.4.2.2",
-  "SHA-512": "2.16.840.1.101.3.4.2.3",
-};
-const OidHash: Readonly<Record<string, HashName>> = Object.fromEntries(
-  Object.entries(HashOid).map(([name, oid]) => [oid, name as HashName]),
-);
-
-export function hashOfOid(oid: string): HashName | undefined {
-  return OidHash[oid];
 }
 
 /** notation's tspclient and the Notary spec: an unset accuracy under the baseline policy means 1 s. */

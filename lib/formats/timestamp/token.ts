@@ -5,18 +5,11 @@
 // §2.3), and it chains to a trusted root, every certificate valid at the token's genTime.
 import { asBufferSource, bytesEqual } from "../../encoding.ts";
 import type { HashName } from "../../signing/algorithm.ts";
-import { ecdsaDerToRaw } from "../../signing/ecdsa-signature.ts";
 import { children, readTlv, type Tlv } from "../der.ts";
 import { CertificateError, type NotaryCertificate, parseCertificate } from "../notary/certificate.ts";
+import { hashOfOid, verifyOidSignature } from "../signature-oid.ts";
 import { TimestampVerificationError } from "./errors.ts";
-import {
-  decodeOid,
-  hashOfOid,
-  parseTstInfo,
-  readDer,
-  TimestampFormatError,
-  type TstInfo,
-} from "./messages.ts";
+import { decodeOid, parseTstInfo, readDer, TimestampFormatError, type TstInfo } from "./messages.ts";
 import { chainToRoot, checkTimestampingAuthority, checkTimestampingLeaf } from "./tsa-chain.ts";
 
 export { TimestampVerificationError } from "./errors.ts";
@@ -30,20 +23,6 @@ const Oid = {
   signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
   timeStamping: "1.3.6.1.5.5.7.3.8",
 } as const;
-
-const ECDSA_WITH: Readonly<Record<string, HashName>> = {
-  "1.2.840.10045.4.3.2": "SHA-256",
-  "1.2.840.10045.4.3.3": "SHA-384",
-  "1.2.840.10045.4.3.4": "SHA-512",
-};
-const RSA_WITH: Readonly<Record<string, HashName>> = {
-  "1.2.840.113549.1.1.11": "SHA-256",
-  "1.2.840.113549.1.1.12": "SHA-384",
-  "1.2.840.113549.1.1.13": "SHA-512",
-};
-const EC_PUBLIC_KEY = "1.2.840.10045.2.1";
-const RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
-const COORDINATE = { "P-256": 32, "P-384": 48, "P-521": 66 } as const;
 
 /** One timestamping authority a verifier trusts (a `tsa` trust store, or a trusted_root.json entry). */
 export interface TimestampAuthority {
@@ -306,27 +285,17 @@ function serialOf(der: Uint8Array): Uint8Array {
 }
 
 async function verifySignature(signed: SignedToken, signer: NotaryCertificate): Promise<boolean> {
-  const key = signer.publicKey;
   const oid = signed.signatureAlgorithm;
-  const data = asBufferSource(signed.signedAttributes);
-  if ((ECDSA_WITH[oid] || oid === EC_PUBLIC_KEY) && key.type === "ec") {
-    const hash = ECDSA_WITH[oid] ?? signed.digestHash;
-    const params = { name: "ECDSA", namedCurve: key.curve! };
-    const cryptoKey = await crypto.subtle.importKey("spki", key.spki, params, false, ["verify"]);
-    let raw: Uint8Array<ArrayBuffer>;
-    try {
-      raw = ecdsaDerToRaw(signed.signature, COORDINATE[key.curve!]);
-    } catch {
-      return false;
-    }
-    return crypto.subtle.verify({ name: "ECDSA", hash }, cryptoKey, raw, data);
-  }
-  if ((RSA_WITH[oid] || oid === RSA_ENCRYPTION) && key.type === "rsa") {
-    const params = { name: "RSASSA-PKCS1-v1_5", hash: RSA_WITH[oid] ?? signed.digestHash };
-    const cryptoKey = await crypto.subtle.importKey("spki", key.spki, params, false, ["verify"]);
-    return crypto.subtle.verify(params, cryptoKey, asBufferSource(signed.signature), data);
-  }
-  throw new TimestampVerificationError(`timestamp signature algorithm ${oid} is not supported for this key`);
+  const verified = await verifyOidSignature(signer.publicKey, {
+    oid,
+    signature: signed.signature,
+    data: signed.signedAttributes,
+    digestHash: signed.digestHash,
+  });
+  if (verified === true) return true;
+  if (verified === undefined)
+    throw new TimestampVerificationError(`timestamp signature algorithm ${oid} is not supported`);
+  return false;
 }
 
 async function digest(hash: HashName | "SHA-1", data: Uint8Array): Promise<Uint8Array> {
