@@ -6,6 +6,7 @@
 // @sigstore/* use Node's `crypto` and `Buffer`: fine in Node and Lambda, and in workerd with
 // `nodejs_compat`. They are loaded on first use, so code that only builds bundles never imports them.
 
+import type { TrustedRoot as DecodedTrustedRoot } from "@sigstore/protobuf-specs";
 import { fromUtf8 } from "../../encoding.ts";
 import { sha256Hex } from "../../oci/digest.ts";
 import { algorithmParameters, type HashName } from "../../signing/algorithm.ts";
@@ -107,7 +108,9 @@ export function verifySigstoreBundle(
     const ownHint = await publicKeyHint(key.spki);
     // Keyed by the bundle's own hint: whether it names our key is reported, the signature decides.
     const root = options.trustedRoot?.document ?? (await trustedRootJson(options));
-    const trust = toTrustMaterial(TrustedRoot.fromJSON(root), { [hint]: verificationPublicKey(key) });
+    const trust = toTrustMaterial(trustedRootOf(root, TrustedRoot.fromJSON), {
+      [hint]: verificationPublicKey(key),
+    });
     // @sigstore/verify checks timestamps before log entries; entries no trusted log can check are the
     // first thing wrong with such a bundle, so they are named first.
     if (material.tlogEntries.length > 0 && trust.tlogs.length === 0) {
@@ -213,4 +216,15 @@ async function checkArtifactDigest(options: VerifyBundleOptions): Promise<undefi
     reject("subject", `the artifact is not ${options.subjectDigest}`);
   }
   return undefined;
+}
+
+/** A configured trusted root (one object, judging every bundle after) is decoded once. */
+const decodedRoots = new WeakMap<object, DecodedTrustedRoot>();
+
+function trustedRootOf(root: object, decode: (json: unknown) => DecodedTrustedRoot): DecodedTrustedRoot {
+  const known = decodedRoots.get(root);
+  if (known !== undefined) return known;
+  const decoded = decode(root);
+  decodedRoots.set(root, decoded);
+  return decoded;
 }

@@ -111,7 +111,18 @@ async function sameKey(pemBase64: string, key: SpkiKey): Promise<boolean> {
   }
 }
 
+/** Per trusted root (loaded once, judging every signature after): its logs, decoded once. */
+const logsOfRoot = new WeakMap<SigstoreTrustedRoot, TransparencyLog[]>();
+
 function transparencyLogs(root: SigstoreTrustedRoot): TransparencyLog[] {
+  const known = logsOfRoot.get(root);
+  if (known !== undefined) return known;
+  const logs = decodeLogs(root);
+  logsOfRoot.set(root, logs);
+  return logs;
+}
+
+function decodeLogs(root: SigstoreTrustedRoot): TransparencyLog[] {
   const tlogs = (root.document.tlogs ?? []) as {
     publicKey?: { rawBytes?: string; validFor?: { start?: string; end?: string } };
     logId?: { keyId?: string };

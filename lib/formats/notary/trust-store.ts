@@ -17,21 +17,35 @@ export interface NotaryTrustStore {
   readonly anchors: readonly NotaryCertificate[];
 }
 
+/**
+ * The certificates of each input given as bytes, parsed once: verification material is built once
+ * (configuration, CLI flags) and judges every signature after, and a trust policy's resolution hands
+ * the same inputs on in new lists.
+ */
+const parsedInputs = new WeakMap<Uint8Array, readonly NotaryCertificate[]>();
+
 export function createTrustStore(inputs: readonly TrustAnchorInput[]): NotaryTrustStore {
   const anchors: NotaryCertificate[] = [];
   for (const [index, input] of inputs.entries()) {
-    for (const der of anchorDers(input, index)) {
-      try {
-        anchors.push(parseCertificate(der));
-      } catch (error) {
-        if (error instanceof CertificateError) {
-          throw new TrustStoreError(`trust anchor #${index} is not a certificate`, { cause: error });
-        }
-        throw error;
-      }
-    }
+    const known = typeof input === "string" ? undefined : parsedInputs.get(input);
+    const parsed = known ?? parseAnchors(input, index);
+    if (known === undefined && typeof input !== "string") parsedInputs.set(input, parsed);
+    anchors.push(...parsed);
   }
   return { anchors };
+}
+
+function parseAnchors(input: TrustAnchorInput, index: number): NotaryCertificate[] {
+  return anchorDers(input, index).map((der) => {
+    try {
+      return parseCertificate(der);
+    } catch (error) {
+      if (error instanceof CertificateError) {
+        throw new TrustStoreError(`trust anchor #${index} is not a certificate`, { cause: error });
+      }
+      throw error;
+    }
+  });
 }
 
 function anchorDers(input: TrustAnchorInput, index: number): Uint8Array[] {
